@@ -1,0 +1,1 @@
+"""The code generator: schema/*.toml -> validated model -> view models -> Jinja templates -> Python."""

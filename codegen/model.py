@@ -1,0 +1,168 @@
+"""The schema's typed model: loading `schema/*.toml` and validating it before anything is generated.
+
+Errors name the method and the field, so a typo in the schema is found in seconds.
+"""
+
+from __future__ import annotations
+
+import keyword
+import tomllib
+from pathlib import Path
+from typing import Literal, TypeVar
+
+import msgspec
+
+Transport = Literal["ws", "http", "embedded"]
+ParamWire = Literal["param", "session"]
+T = TypeVar("T")
+
+# The converters in `surrealdb._params` and parsers in `surrealdb._replies` that the schema may name.
+ENCODERS = frozenset(
+    {
+        "resource",
+        "table",
+        "optional_table",
+        "record_id",
+        "credentials",
+        "access_token",
+        "tokens",
+        "keep_if_none",
+        "variable_name",
+        "query_text",
+        "true_or_omit",
+        "optional_list",
+        "new_session_id",
+    }
+)
+REPLIES = frozenset(
+    {
+        "value",
+        "nothing",
+        "optional",
+        "token",
+        "tokens",
+        "uuid",
+        "session_id",
+        "records",
+        "one_record",
+        "record_list",
+        "query_last",
+        "query_all",
+        "query_raw",
+    }
+)
+
+
+class SchemaError(Exception):
+    """The schema is invalid; the message names the file, method and field."""
+
+
+class TypeDef(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """A type of the schema's vocabulary and the Python annotation that stands for it."""
+
+    python: str
+    doc: str
+
+
+class Param(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """One parameter of an RPC method."""
+
+    name: str
+    type: str
+    doc: str
+    default: str | None = None
+    encode: str | None = None
+    wire: ParamWire = "param"
+
+
+class Overload(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """A typed variant: when `param` has type `type`, the method returns `result`."""
+
+    param: str
+    type: str
+    result: str
+
+
+class Method(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """One RPC method as the client exposes it."""
+
+    doc: str
+    transports: list[Transport]
+    result: str
+    reply: str
+    params: list[Param]
+    wire: str | None = None
+    overloads: list[Overload] = []
+
+
+class Schema(msgspec.Struct, frozen=True):
+    """The whole schema: the type vocabulary and the methods, in file order."""
+
+    types: dict[str, TypeDef]
+    methods: dict[str, Method]
+
+
+def load_schema(directory: Path) -> Schema:
+    """Read `types.toml` and `rpc.toml` from `directory` and validate them together."""
+    types = _decode(directory / "types.toml", dict[str, dict[str, TypeDef]])["types"]
+    methods = _decode(directory / "rpc.toml", dict[str, dict[str, Method]])["methods"]
+    schema = Schema(types=types, methods=methods)
+    validate(schema)
+    return schema
+
+
+def _decode(path: Path, kind: type[T]) -> T:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        return msgspec.convert(raw, kind)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise SchemaError(f"{path}: {exc}") from exc
+    except msgspec.ValidationError as exc:
+        raise SchemaError(f"{path}: {exc}") from exc
+
+
+def validate(schema: Schema) -> None:
+    """Check what msgspec's types cannot: names, references and the order of defaults."""
+    for name, method in schema.methods.items():
+        where = f"rpc.toml: method {name!r}"
+        if not name.isidentifier() or keyword.iskeyword(name):
+            raise SchemaError(f"{where}: the name is not a valid Python identifier")
+        if not method.doc.strip():
+            raise SchemaError(f"{where}, field 'doc': empty docstring")
+        if not method.transports:
+            raise SchemaError(f"{where}, field 'transports': no transport supports it")
+        _check_type(schema, f"{where}, field 'result'", method.result)
+        if method.reply not in REPLIES:
+            raise SchemaError(
+                f"{where}, field 'reply': unknown reply parser {method.reply!r};"
+                f" known: {', '.join(sorted(REPLIES))}"
+            )
+        seen_default = False
+        names = set()
+        for param in method.params:
+            pwhere = f"{where}, param {param.name!r}"
+            if not param.name.isidentifier() or keyword.iskeyword(param.name):
+                raise SchemaError(f"{pwhere}, field 'name': not a valid Python identifier")
+            if param.name in names:
+                raise SchemaError(f"{pwhere}, field 'name': duplicated")
+            names.add(param.name)
+            _check_type(schema, f"{pwhere}, field 'type'", param.type)
+            if param.encode is not None and param.encode not in ENCODERS:
+                raise SchemaError(
+                    f"{pwhere}, field 'encode': unknown converter {param.encode!r};"
+                    f" known: {', '.join(sorted(ENCODERS))}"
+                )
+            if param.default is None and seen_default:
+                raise SchemaError(f"{pwhere}, field 'default': required after an optional one")
+            seen_default = seen_default or param.default is not None
+        for index, overload in enumerate(method.overloads):
+            owhere = f"{where}, overloads[{index}]"
+            if overload.param not in names:
+                raise SchemaError(f"{owhere}, field 'param': no parameter {overload.param!r}")
+            _check_type(schema, f"{owhere}, field 'type'", overload.type)
+            _check_type(schema, f"{owhere}, field 'result'", overload.result)
+
+
+def _check_type(schema: Schema, where: str, name: str) -> None:
+    if name not in schema.types:
+        raise SchemaError(f"{where}: unknown type {name!r}; define it in types.toml")

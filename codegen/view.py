@@ -1,0 +1,225 @@
+"""View models: every decision about names, annotations, overloads and docstrings, made in Python.
+
+The templates only lay these objects out; nothing in them branches on types.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+
+from codegen.model import Method, Param, Schema
+
+TRANSPORT_TITLES = {"ws": "WebSocket", "http": "HTTP", "embedded": "embedded"}
+TRANSPORT_URLS = {
+    "ws": "ws:// or wss://",
+    "http": "http:// or https://",
+    "embedded": "mem://, surrealkv:// or file://",
+}
+
+
+@dataclass(frozen=True)
+class ParamView:
+    """One parameter as it appears in a signature and in the request it builds."""
+
+    name: str
+    annotation: str
+    default: str | None
+    wire_expression: str
+    is_session: bool
+
+    @property
+    def declaration(self) -> str:
+        """`name: annotation` with its default, as written in a signature."""
+        text = f"{self.name}: {self.annotation}"
+        return text if self.default is None else f"{text} = {self.default}"
+
+
+@dataclass(frozen=True)
+class OverloadView:
+    """A typed variant of a method: the full parameter list and the result it gives."""
+
+    parameters: str
+    result: str
+
+
+@dataclass(frozen=True)
+class MethodView:
+    """One method: its Python signature, request builder, reply parser and docstring."""
+
+    name: str
+    wire: str
+    params: tuple[ParamView, ...]
+    result: str
+    reply: str
+    docstring: str
+    overloads: tuple[OverloadView, ...]
+    transports: tuple[str, ...]
+
+    @property
+    def parameters(self) -> str:
+        """The parameters after `self`, as declared."""
+        return ", ".join(param.declaration for param in self.params)
+
+    @property
+    def arguments(self) -> str:
+        """The parameters passed on to the request builder."""
+        return ", ".join(param.name for param in self.params)
+
+    @property
+    def request_expression(self) -> str:
+        """The expression that builds this method's `Request`."""
+        positional = [p.wire_expression for p in self.params if not p.is_session]
+        session = [p.wire_expression for p in self.params if p.is_session]
+        params = f"[{', '.join(positional)}]"
+        if any(p.default is not None for p in self.params if not p.is_session):
+            params = f"_params.without_trailing_none({params})"
+        args = [repr(self.wire), params]
+        if session:
+            args.append(f"session={session[0]}")
+        return f"Request({', '.join(args)})"
+
+    def unsupported_message(self, transport: str) -> str:
+        """What the method says where the server cannot do it."""
+        supported = " or ".join(TRANSPORT_URLS[t] for t in self.transports)
+        return (
+            f"{self.name}() is not available over {TRANSPORT_TITLES[transport]}:"
+            f" use a {supported} URL"
+        )
+
+
+@dataclass(frozen=True)
+class TransportView:
+    """One concrete connection class: a runtime transport plus the generated methods."""
+
+    key: str
+    title: str
+    class_name: str
+    runtime_class: str
+    runtime_module: str
+    unsupported: tuple[MethodView, ...]
+
+
+@dataclass(frozen=True)
+class FlavourView:
+    """Sync or async: the keywords and names that differ between the two renderings."""
+
+    is_async: bool
+    prefix: str
+    def_keyword: str
+    await_keyword: str
+    base_class: str
+    runtime_base: str
+    title: str
+    article: str
+    factory: str
+
+
+FLAVOURS = {
+    "blocking": FlavourView(
+        is_async=False,
+        prefix="Blocking",
+        def_keyword="def",
+        await_keyword="",
+        base_class="BlockingSurrealConnection",
+        runtime_base="BlockingRpcClient",
+        title="blocking",
+        article="A blocking",
+        factory="Surreal",
+    ),
+    "asyncio": FlavourView(
+        is_async=True,
+        prefix="Async",
+        def_keyword="async def",
+        await_keyword="await ",
+        base_class="AsyncSurrealConnection",
+        runtime_base="AsyncRpcClient",
+        title="asyncio",
+        article="An asyncio",
+        factory="AsyncSurreal",
+    ),
+}
+
+
+def method_views(schema: Schema) -> tuple[MethodView, ...]:
+    """Every method of the schema, in file order, ready to render."""
+    return tuple(_method_view(schema, name, method) for name, method in schema.methods.items())
+
+
+def transport_views(
+    flavour: FlavourView, methods: tuple[MethodView, ...]
+) -> tuple[TransportView, ...]:
+    """The concrete connection classes of one flavour, with the methods each cannot do."""
+    module = "blocking" if not flavour.is_async else "asyncio"
+    return tuple(
+        TransportView(
+            key=key,
+            title=title,
+            class_name=f"{flavour.prefix}{name}SurrealConnection",
+            runtime_class=f"{flavour.prefix}{name}Transport",
+            runtime_module=f"surrealdb.transports.{key}_{module}",
+            unsupported=tuple(m for m in methods if key not in m.transports),
+        )
+        for key, name, title in (
+            ("ws", "Ws", "WebSocket"),
+            ("http", "Http", "HTTP"),
+            ("embedded", "Embedded", "the embedded engine"),
+        )
+    )
+
+
+def _method_view(schema: Schema, name: str, method: Method) -> MethodView:
+    params = tuple(_param_view(schema, param) for param in method.params)
+    overloads = tuple(
+        OverloadView(
+            parameters=", ".join(
+                ParamView(
+                    p.name,
+                    schema.types[overload.type].python if p.name == overload.param else p.annotation,
+                    p.default,
+                    p.wire_expression,
+                    p.is_session,
+                ).declaration
+                for p in params
+            ),
+            result=schema.types[overload.result].python,
+        )
+        for overload in method.overloads
+    )
+    return MethodView(
+        name=name,
+        wire=method.wire or name,
+        params=params,
+        result=schema.types[method.result].python,
+        reply=method.reply,
+        docstring=_docstring(method),
+        overloads=overloads,
+        transports=tuple(method.transports),
+    )
+
+
+def _param_view(schema: Schema, param: Param) -> ParamView:
+    expression = param.name if param.encode is None else f"_params.{param.encode}({param.name})"
+    return ParamView(
+        name=param.name,
+        annotation=schema.types[param.type].python,
+        default=param.default,
+        wire_expression=expression,
+        is_session=param.wire == "session",
+    )
+
+
+def _docstring(method: Method) -> str:
+    """The method's docstring: the schema's text, its arguments and where it works."""
+    parts = [method.doc.strip()]
+    if method.params:
+        lines = ["Args:"]
+        for param in method.params:
+            wrapped = textwrap.wrap(
+                f"{param.name}: {param.doc}", width=88, subsequent_indent="    "
+            )
+            lines.extend(f"    {line}" for line in wrapped)
+        parts.append("\n".join(lines))
+    titles = ", ".join(TRANSPORT_TITLES[t] for t in method.transports)
+    parts.append(f"Transports: {titles}.")
+    return "\n\n".join(parts)

@@ -1,0 +1,159 @@
+"""Converters from Python arguments to RPC parameters, named by `encode` in schema/rpc.toml.
+
+Each one checks its argument and raises a clear error before anything is sent.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from surrealdb.api_types import Tokens
+from surrealdb.values import NONE, RecordID, Table
+
+# The names a caller may use in signin/signup, and the names the server expects.
+_CREDENTIAL_NAMES = {
+    "username": "user",
+    "password": "pass",
+    "namespace": "ns",
+    "database": "db",
+    "access": "ac",
+}
+_RECORD_ACCESS_NAMES = {"namespace": "ns", "database": "db", "access": "ac"}
+
+
+def resource(what: object) -> Table | RecordID:
+    """A table or a record: strings are table names, never SurrealQL."""
+    if isinstance(what, Table | RecordID):
+        return what
+    if isinstance(what, str):
+        return table(what)
+    raise TypeError(
+        f"expected a table name (str or Table) or a RecordID, got {type(what).__name__}: {what!r}"
+    )
+
+
+def table(name: object) -> Table:
+    """A table name, given as a `Table` or a non-empty string without `:`."""
+    if isinstance(name, Table):
+        return name
+    if not isinstance(name, str):
+        raise TypeError(f"expected a table name (str or Table), got {type(name).__name__}")
+    if not name.strip():
+        raise ValueError("the table name is empty")
+    if ":" in name:
+        raise ValueError(
+            f"{name!r} looks like a record id, but a string is a table name here:"
+            f" pass RecordID.parse({name!r}) for the record, or Table({name!r}) for a table"
+            " whose name contains ':'"
+        )
+    return Table(name)
+
+
+def optional_table(name: object) -> Table | object:
+    """A table name, or NONE when each record names its own table."""
+    return NONE if name is None else table(name)
+
+
+def record_id(value: object) -> RecordID:
+    """A `RecordID`; a string gets a hint, since it would be ambiguous."""
+    if isinstance(value, RecordID):
+        return value
+    if isinstance(value, str):
+        raise TypeError(f"expected a RecordID, got the string {value!r}: use RecordID.parse()")
+    raise TypeError(f"expected a RecordID, got {type(value).__name__}")
+
+
+def credentials(values: object) -> dict[str, Any]:
+    """Sign-in details with the friendly names (`username`, ...) turned into the wire names.
+
+    For record access (`access`/`ac` given), only namespace, database and access are renamed:
+    the other keys are the access method's own variables, such as `$password`.
+    """
+    if not isinstance(values, Mapping):
+        raise TypeError(
+            f"expected a mapping such as {{'username': ..., 'password': ...}},"
+            f" got {type(values).__name__}"
+        )
+    names = _RECORD_ACCESS_NAMES if ("access" in values or "ac" in values) else _CREDENTIAL_NAMES
+    converted: dict[str, Any] = {}
+    for key, value in values.items():
+        if not isinstance(key, str):
+            raise TypeError(f"credential names must be strings, got {type(key).__name__}")
+        converted[names.get(key, key)] = value
+    return converted
+
+
+def access_token(token: object) -> str:
+    """The access token of a token string or `Tokens`."""
+    if isinstance(token, Tokens):
+        return token.access
+    if isinstance(token, str) and token:
+        return token
+    raise TypeError(f"expected a token string or Tokens, got {type(token).__name__}")
+
+
+def tokens(value: object) -> dict[str, Any]:
+    """`Tokens` as the server's `{access, refresh}` map."""
+    if not isinstance(value, Tokens):
+        raise TypeError(f"expected Tokens (what signin returned), got {type(value).__name__}")
+    if value.refresh is None:
+        raise ValueError("these Tokens have no refresh token")
+    return {"access": value.access, "refresh": value.refresh}
+
+
+def keep_if_none(value: str | None) -> str | object:
+    """None becomes NONE, which the server reads as 'leave unchanged'."""
+    if value is None:
+        return NONE
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string or None, got {type(value).__name__}")
+    return value
+
+
+def variable_name(name: object) -> str:
+    """A variable's name, accepted with or without its leading `$`."""
+    if not isinstance(name, str):
+        raise TypeError(f"expected a variable name (str), got {type(name).__name__}")
+    bare = name.removeprefix("$")
+    if not bare:
+        raise ValueError("the variable name is empty")
+    return bare
+
+
+def query_text(sql: object) -> str:
+    """The SurrealQL text of a query."""
+    if not isinstance(sql, str):
+        raise TypeError(f"expected the query as a string, got {type(sql).__name__}")
+    return sql
+
+
+def true_or_omit(flag: bool) -> bool | None:
+    """A flag that is sent only when set."""
+    return True if flag else None
+
+
+def optional_list(values: Sequence[Any] | None) -> list[Any] | None:
+    """A sequence of arguments as a list, or None when there are none."""
+    if values is None:
+        return None
+    if isinstance(values, str | bytes) or not isinstance(values, Sequence):
+        raise TypeError(f"expected a list of arguments, got {type(values).__name__}")
+    return list(values)
+
+
+def new_session_id(session_id: uuid.UUID | None) -> uuid.UUID:
+    """The given session id, or a fresh random one."""
+    if session_id is None:
+        return uuid.uuid4()
+    if not isinstance(session_id, uuid.UUID):
+        raise TypeError(f"expected a UUID, got {type(session_id).__name__}")
+    return session_id
+
+
+def without_trailing_none(params: list[Any]) -> list[Any]:
+    """The parameters without the trailing ones left at None, which the server defaults."""
+    while params and params[-1] is None:
+        params.pop()
+    return params

@@ -1,0 +1,124 @@
+"""Parsers from RPC results to the values methods return, named by `reply` in schema/rpc.toml.
+
+Each takes the server's result and the request it answers; none does I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from uuid import UUID
+
+from surrealdb.api_types import QueryResult, Record, Token, Tokens
+from surrealdb.errors import ProtocolError, QueryError
+from surrealdb.protocol import Request
+from surrealdb.values import NONE
+
+
+def value(result: Any, request: Request) -> Any:
+    """The result as the server sent it."""
+    return result
+
+
+def nothing(result: Any, request: Request) -> None:
+    """Nothing: the call was made for its effect."""
+    return None
+
+
+def optional(result: Any, request: Request) -> Any:
+    """The result, with NONE (no value) as Python None."""
+    return None if result is NONE else result
+
+
+def records(result: Any, request: Request) -> Any:
+    """A list of records for a table, the record (or None) for a RecordID."""
+    return None if result is NONE else result
+
+
+def one_record(result: Any, request: Request) -> Record:
+    """One record, also when the server wraps it in a one-element list."""
+    if isinstance(result, list) and len(result) == 1:
+        result = result[0]
+    if not isinstance(result, dict):
+        raise ProtocolError(f"{request.method} returned {type(result).__name__}, not a record")
+    return result
+
+
+def record_list(result: Any, request: Request) -> list[Record]:
+    """A list of records, whatever the shape the server chose."""
+    if result is NONE or result is None:
+        return []
+    if isinstance(result, dict):
+        return [result]
+    if not isinstance(result, list):
+        raise ProtocolError(f"{request.method} returned {type(result).__name__}, not records")
+    return result
+
+
+def uuid(result: Any, request: Request) -> UUID:
+    """A UUID result (a live query's or a transaction's id)."""
+    if not isinstance(result, UUID):
+        raise ProtocolError(f"{request.method} returned {type(result).__name__}, not a UUID")
+    return result
+
+
+def session_id(result: Any, request: Request) -> UUID:
+    """The id of the session the request attached."""
+    assert request.session is not None, "attach requests always carry a session id"
+    return request.session
+
+
+def token(result: Any, request: Request) -> Token:
+    """The token sign-in returned: a string, or `Tokens` with a refresh token."""
+    if isinstance(result, str):
+        return result
+    if isinstance(result, Mapping):
+        return tokens(result, request)
+    raise ProtocolError(f"{request.method} returned {type(result).__name__}, not a token")
+
+
+def tokens(result: Any, request: Request) -> Tokens:
+    """An access token with its refresh token."""
+    if isinstance(result, Mapping):
+        access = result.get("access", result.get("token"))
+        refresh = result.get("refresh")
+        if isinstance(access, str) and (refresh is None or isinstance(refresh, str)):
+            return Tokens(access, refresh)
+    raise ProtocolError(f"{request.method} returned no tokens")
+
+
+def query_raw(result: Any, request: Request) -> list[QueryResult]:
+    """The server's reply for each statement, failed ones included."""
+    if not isinstance(result, list):
+        raise ProtocolError(f"query returned {type(result).__name__}, not a list of statements")
+    return [_statement(item) for item in result]
+
+
+def query_all(result: Any, request: Request) -> list[Any]:
+    """Each statement's result; raises `QueryError` for the first statement that failed."""
+    statements = query_raw(result, request)
+    for index, statement in enumerate(statements):
+        if not statement.ok:
+            raise QueryError(
+                str(statement.result), index=index, kind=statement.kind, details=statement.details
+            )
+    return [statement.result for statement in statements]
+
+
+def query_last(result: Any, request: Request) -> Any:
+    """The last statement's result; raises `QueryError` if any statement failed."""
+    results = query_all(result, request)
+    return results[-1] if results else None
+
+
+def _statement(item: Any) -> QueryResult:
+    if not isinstance(item, Mapping):
+        raise ProtocolError(f"a statement's reply is {type(item).__name__}, not a map")
+    kind = item.get("kind")
+    return QueryResult(
+        status=str(item.get("status")),
+        time=str(item.get("time", "")),
+        result=item.get("result"),
+        kind=kind if isinstance(kind, str) else None,
+        details=item.get("details"),
+    )

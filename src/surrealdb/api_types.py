@@ -1,0 +1,76 @@
+"""The small types of the public API: records, resources, tokens and raw query results."""
+
+from __future__ import annotations
+
+from typing import Any, TypeAlias
+from uuid import UUID
+
+import msgspec
+
+from surrealdb.values import RecordID, Table
+
+Record: TypeAlias = dict[str, Any]
+"""One record as the server returns it: field names to values, with `id` a `RecordID`."""
+
+Resource: TypeAlias = Table | RecordID | str
+"""What record methods work on: a table (a `Table` or a table-name string) or one `RecordID`."""
+
+
+class Tokens(msgspec.Struct, frozen=True):
+    """An access token and, for access methods that issue one, a refresh token.
+
+    The repr hides both: tokens are credentials.
+    """
+
+    access: str
+    refresh: str | None = None
+
+    def __repr__(self) -> str:
+        refresh = "None" if self.refresh is None else "'<hidden>'"
+        return f"Tokens(access='<hidden>', refresh={refresh})"
+
+
+Token: TypeAlias = str | Tokens
+"""What sign-in returns: a JWT string, or `Tokens` when a refresh token was issued too."""
+
+
+class QueryResult(msgspec.Struct, frozen=True):
+    """The server's reply for one statement of a query.
+
+    Attributes:
+        status: `OK` or `ERR`.
+        time: how long the statement took, as the server formats it (for example `95.2µs`).
+        result: the statement's result, or the error message when `status` is `ERR`.
+        kind: the error's kind when the statement failed.
+        details: the error's structured details when the statement failed.
+    """
+
+    status: str
+    time: str
+    result: Any
+    kind: str | None = None
+    details: Any = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the statement succeeded."""
+        return self.status == "OK"
+
+
+class LiveNotification(msgspec.Struct, frozen=True):
+    """One change delivered to a live query.
+
+    Attributes:
+        live_id: the live query's id (what `live` returned).
+        action: `CREATE`, `UPDATE`, `DELETE` or `KILLED`.
+        record_id: the id of the record that changed.
+        result: the record after the change (before it, for `DELETE`), or the JSON-Patch
+            operations when the live query was started with `diff=True`.
+        session: the server-side session the live query belongs to.
+    """
+
+    live_id: UUID
+    action: str
+    record_id: Any
+    result: Any
+    session: UUID | None = None

@@ -1,0 +1,148 @@
+"""The sans-I/O core of the RPC protocol: requests to bytes, received bytes to events.
+
+Nothing here touches a socket, so the blocking and asyncio transports share it and it is tested
+from raw bytes. Call `encode_request` for each call and send the bytes it returns; pass every
+frame received to `decode_frame` and act on the event it returns.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from surrealdb import cbor
+from surrealdb.api_types import LiveNotification
+from surrealdb.errors import ProtocolError, SurrealError, server_error
+from surrealdb.values import NONE
+
+
+class Request(msgspec.Struct):
+    """One RPC call: the method, its positional parameters, and the envelope's optional ids."""
+
+    method: str
+    params: list[Any]
+    session: UUID | None = None
+    txn: UUID | None = None
+
+
+class Reply(msgspec.Struct):
+    """The successful reply to the request with this id."""
+
+    id: int
+    result: Any
+
+
+class ErrorReply(msgspec.Struct):
+    """The request with this id failed; `error` is the exception to raise to its caller."""
+
+    id: int
+    error: SurrealError
+
+
+class Notification(msgspec.Struct):
+    """A live-query notification (a frame with no request id)."""
+
+    notification: LiveNotification
+
+
+class UnroutableFrame(msgspec.Struct):
+    """A frame that answers no request: undecodable, or an error without an id. Log and drop."""
+
+    reason: str
+
+
+Event = Reply | ErrorReply | Notification | UnroutableFrame
+
+
+class RpcProtocol:
+    """Numbers requests and turns frames into events, for one connection."""
+
+    def __init__(self) -> None:
+        self._ids = itertools.count(1)
+
+    def encode_request(self, request: Request) -> tuple[int, bytes]:
+        """Give the request the next id and return the id with the frame to send.
+
+        Raises `UnencodableValueError` (a TypeError) naming where an unencodable value sits.
+        """
+        request_id = next(self._ids)
+        return request_id, encode_envelope(request, request_id)
+
+    def decode_frame(self, frame: bytes) -> Event:
+        """Turn one received frame into the event it carries."""
+        try:
+            message, unknown_tags = cbor.decode(frame)
+        except cbor.CBORDecodeFailed as exc:
+            return UnroutableFrame(f"undecodable frame ({len(frame)} bytes): {exc}")
+        if not isinstance(message, Mapping):
+            return UnroutableFrame(f"frame is not a map: {type(message).__name__}")
+        request_id = message.get("id")
+        if request_id is None or request_id is NONE:
+            return _frame_without_id(message, unknown_tags)
+        if not isinstance(request_id, int):
+            return UnroutableFrame(f"reply with an id this client never sends: {request_id!r}")
+        if unknown_tags:
+            return ErrorReply(request_id, _unknown_tags_error(unknown_tags))
+        if "error" in message:
+            return ErrorReply(request_id, server_error(message["error"]))
+        return Reply(request_id, message.get("result"))
+
+
+def encode_envelope(request: Request, request_id: int | None) -> bytes:
+    """The CBOR frame of a request (HTTP requests carry no id)."""
+    envelope: dict[str, Any] = {"method": request.method, "params": request.params}
+    if request_id is not None:
+        envelope["id"] = request_id
+    if request.session is not None:
+        envelope["session"] = request.session
+    if request.txn is not None:
+        envelope["txn"] = request.txn
+    return cbor.encode(envelope)
+
+
+def decode_body(body: bytes) -> Any:
+    """The result of a reply that carries no id (HTTP and the embedded engine); raises its error."""
+    try:
+        message, unknown_tags = cbor.decode(body)
+    except cbor.CBORDecodeFailed as exc:
+        raise ProtocolError(f"the server's reply is not valid CBOR: {exc}") from None
+    if not isinstance(message, Mapping):
+        raise ProtocolError(f"the server's reply is not a map: {type(message).__name__}")
+    if unknown_tags:
+        raise _unknown_tags_error(unknown_tags)
+    if "error" in message:
+        raise server_error(message["error"])
+    return message.get("result")
+
+
+def _frame_without_id(message: Mapping[str, Any], unknown_tags: list[int]) -> Event:
+    result = message.get("result")
+    if "error" in message:
+        error = server_error(message["error"])
+        return UnroutableFrame(f"the server reported an error for no request: {error}")
+    if not isinstance(result, Mapping) or not isinstance(result.get("id"), UUID):
+        return UnroutableFrame("a frame with no id that is not a live notification")
+    if unknown_tags:
+        return UnroutableFrame(f"live notification with unknown CBOR tags {unknown_tags}")
+    session = result.get("session")
+    return Notification(
+        LiveNotification(
+            live_id=result["id"],
+            action=str(result.get("action")),
+            record_id=result.get("record"),
+            result=result.get("result"),
+            session=session if isinstance(session, UUID) else None,
+        )
+    )
+
+
+def _unknown_tags_error(tags: list[int]) -> ProtocolError:
+    listed = ", ".join(str(tag) for tag in sorted(set(tags)))
+    return ProtocolError(
+        f"the reply contains values with CBOR tags this client does not know ({listed});"
+        " the connection is still usable"
+    )

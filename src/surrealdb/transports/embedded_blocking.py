@@ -1,0 +1,65 @@
+"""The blocking embedded transport: requests run in-process on the `surrealdb_embedded` engine."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Self
+
+from surrealdb.errors import SurrealConnectionError
+from surrealdb.protocol import Request, decode_body, encode_envelope
+from surrealdb.transports.base import BlockingRpcClient
+from surrealdb.transports.embedded_engine import load_engine_module
+
+
+class BlockingEmbeddedTransport(BlockingRpcClient):
+    """Runs requests on an in-process SurrealDB engine (mem://, surrealkv://, file://)."""
+
+    _transport_kind = "embedded"
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float | None = 30.0,
+        connect_timeout: float = 10.0,
+    ) -> None:
+        super().__init__(url, timeout=timeout, connect_timeout=connect_timeout)
+        self._engine: Any = None
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def connect(self) -> Self:
+        """Open the engine (once)."""
+        self._open_engine()
+        return self
+
+    def _open_engine(self) -> Any:
+        with self._lock:
+            if self._closed:
+                raise SurrealConnectionError(f"the connection to {self.url} is closed")
+            if self._engine is None:
+                module = load_engine_module()
+                engine = module.SyncEmbeddedDB(self._url.endpoint)
+                try:
+                    engine.connect()
+                except Exception as exc:
+                    raise SurrealConnectionError(f"cannot open {self.url}: {exc}") from None
+                self._engine = engine
+            return self._engine
+
+    def _call(self, request: Request) -> Any:
+        engine = self._engine or self._open_engine()
+        frame = encode_envelope(request, 1)
+        try:
+            reply = engine.execute(frame)
+        except RuntimeError as exc:
+            raise SurrealConnectionError(f"the embedded engine failed: {exc}") from None
+        return decode_body(reply)
+
+    def close(self) -> None:
+        """Close the engine. Idempotent."""
+        with self._lock:
+            self._closed = True
+            engine, self._engine = self._engine, None
+        if engine is not None:
+            engine.close()

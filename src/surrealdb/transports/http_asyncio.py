@@ -1,0 +1,77 @@
+"""The asyncio HTTP transport: `POST /rpc` over one pooled keep-alive `httpx.AsyncClient`."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Self
+
+import httpx
+
+from surrealdb.errors import SurrealConnectionError, SurrealTimeoutError
+from surrealdb.protocol import Request, encode_envelope
+from surrealdb.transports.base import AsyncRpcClient
+from surrealdb.transports.http_blocking import parse_http_response
+from surrealdb.transports.http_state import HttpSessionState, LocalResult
+
+
+class AsyncHttpTransport(AsyncRpcClient):
+    """Carries requests as HTTP POSTs, keeping the session state client-side."""
+
+    _transport_kind = "http"
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float | None = 30.0,
+        connect_timeout: float = 10.0,
+    ) -> None:
+        super().__init__(url, timeout=timeout, connect_timeout=connect_timeout)
+        self._state = HttpSessionState()
+        self._client: httpx.AsyncClient | None = None
+        self._lock = asyncio.Lock()
+        self._closed = False
+
+    async def connect(self) -> Self:
+        """Make the pooled HTTP client (connections open on the first request)."""
+        await self._http_client()
+        return self
+
+    async def _http_client(self) -> httpx.AsyncClient:
+        async with self._lock:
+            if self._closed:
+                raise SurrealConnectionError(f"the connection to {self.url} is closed")
+            if self._client is None:
+                self._client = httpx.AsyncClient(
+                    base_url=self._url.endpoint,
+                    timeout=httpx.Timeout(self._timeout, connect=self._connect_timeout),
+                )
+            return self._client
+
+    async def _call(self, request: Request) -> Any:
+        prepared = self._state.prepare(request)
+        if isinstance(prepared, LocalResult):
+            return prepared.result
+        body = encode_envelope(prepared, None)
+        client = self._client or await self._http_client()
+        try:
+            response = await client.post("/rpc", content=body, headers=self._state.headers())
+        except httpx.TimeoutException:
+            raise SurrealTimeoutError(
+                f"{request.method}() got no reply from {self.url} within {self._timeout} s"
+            ) from None
+        except httpx.HTTPError as exc:
+            raise SurrealConnectionError(f"cannot reach {self.url}: {exc}") from None
+        result = parse_http_response(response.status_code, response.headers, response.content)
+        self._state.record(request, result)
+        return result
+
+    async def close(self) -> None:
+        """Close the pooled HTTP connections. Idempotent."""
+        async with self._lock:
+            self._closed = True
+            client, self._client = self._client, None
+        if client is not None:
+            await client.aclose()
+
+

@@ -1,0 +1,100 @@
+"""Client-side session state for HTTP, where every request is stateless on the server.
+
+`use`, `let`, `unset`, `invalidate` and `reset` are answered here without a round trip;
+`signin`, `signup` and `authenticate` go to the server and their token is kept. Every request
+then carries the state the way the server expects it: `Surreal-NS`, `Surreal-DB` and
+`Authorization: Bearer` headers, and the variables merged into each query's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from surrealdb.api_types import Tokens
+from surrealdb.protocol import Request
+from surrealdb.values import NONE
+
+BASE_HEADERS = {"Content-Type": "application/cbor", "Accept": "application/cbor"}
+
+
+class LocalResult:
+    """A request answered by the client-side state, with no round trip."""
+
+    __slots__ = ("result",)
+
+    def __init__(self, result: Any) -> None:
+        self.result = result
+
+
+class HttpSessionState:
+    """What a WebSocket session keeps on the server, kept by the client for HTTP."""
+
+    def __init__(self) -> None:
+        self.namespace: str | None = None
+        self.database: str | None = None
+        self._token: str | None = None
+        self.variables: dict[str, Any] = {}
+
+    def __repr__(self) -> str:
+        signed_in = self._token is not None
+        return (
+            f"HttpSessionState(namespace={self.namespace!r}, database={self.database!r},"
+            f" signed_in={signed_in}, variables={sorted(self.variables)})"
+        )
+
+    def prepare(self, request: Request) -> Request | LocalResult:
+        """The request to send for this call, or its result when the state answers it."""
+        method, params = request.method, request.params
+        if method == "use":
+            self._use(params)
+            return LocalResult({"namespace": self.namespace, "database": self.database})
+        if method == "let":
+            self.variables[params[0]] = params[1] if len(params) > 1 else NONE
+            return LocalResult(None)
+        if method == "unset":
+            self.variables.pop(params[0], None)
+            return LocalResult(None)
+        if method == "invalidate":
+            self._token = None
+            return LocalResult(None)
+        if method == "reset":
+            self.__init__()  # type: ignore[misc]
+            return LocalResult(None)
+        if method == "query" and self.variables:
+            own = params[1] if len(params) > 1 and isinstance(params[1], Mapping) else {}
+            return Request(method, [params[0], {**self.variables, **own}], request.session)
+        return request
+
+    def headers(self) -> dict[str, str]:
+        """The headers that carry this state."""
+        headers = dict(BASE_HEADERS)
+        if self.namespace is not None:
+            headers["Surreal-NS"] = self.namespace
+        if self.database is not None:
+            headers["Surreal-DB"] = self.database
+        if self._token is not None:
+            headers["Authorization"] = f"Bearer {self._token}"
+        return headers
+
+    def record(self, request: Request, result: Any) -> None:
+        """Keep what a successful request changed: the token of signin, signup, authenticate."""
+        if request.method in ("signin", "signup"):
+            token = result.access if isinstance(result, Tokens) else result
+            if isinstance(result, Mapping):
+                token = result.get("access", result.get("token"))
+            self._token = token if isinstance(token, str) else None
+            credentials = request.params[0] if request.params else {}
+            if isinstance(credentials, Mapping):
+                self.namespace = credentials.get("ns", self.namespace)
+                self.database = credentials.get("db", self.database)
+        elif request.method == "authenticate":
+            self._token = request.params[0]
+
+    def _use(self, params: list[Any]) -> None:
+        namespace = params[0] if params else NONE
+        database = params[1] if len(params) > 1 else NONE
+        if namespace is not NONE:
+            self.namespace = namespace
+        if database is not NONE:
+            self.database = database

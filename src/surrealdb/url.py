@@ -1,0 +1,114 @@
+"""Connection URLs: which transport a URL asks for, and the endpoint that transport uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from surrealdb.errors import InvalidURLError
+
+TransportKind = Literal["ws", "http", "embedded"]
+
+SUPPORTED_SCHEMES = (
+    "ws://",
+    "wss://",
+    "http://",
+    "https://",
+    "mem://",
+    "memory",
+    "surrealkv://PATH",
+    "file://PATH",
+)
+
+_KINDS: dict[str, TransportKind] = {
+    "ws": "ws",
+    "wss": "ws",
+    "http": "http",
+    "https": "http",
+    "mem": "embedded",
+    "memory": "embedded",
+    "surrealkv": "embedded",
+    "file": "embedded",
+}
+
+
+@dataclass(frozen=True)
+class ConnectionURL:
+    """A parsed connection URL.
+
+    Attributes:
+        kind: the transport the URL asks for.
+        endpoint: what the transport connects to: the `/rpc` WebSocket URL, the HTTP base URL
+            (no trailing slash), or the embedded engine's URL.
+        display: the URL with any user name and password removed, safe to show in reprs.
+    """
+
+    kind: TransportKind
+    endpoint: str
+    display: str
+
+
+def parse_url(url: object) -> ConnectionURL:
+    """Check a connection URL and work out its transport; raises `InvalidURLError`."""
+    if not isinstance(url, str):
+        raise InvalidURLError(f"the URL must be a string, got {type(url).__name__}")
+    text = url.strip()
+    if text in ("memory", "mem://", "mem:"):
+        return ConnectionURL("embedded", "mem://", "mem://")
+    scheme = text.split("://", 1)[0].lower() if "://" in text else ""
+    kind = _KINDS.get(scheme)
+    if kind is None:
+        shown = f"scheme {scheme!r}" if scheme else "no scheme"
+        raise InvalidURLError(
+            f"unsupported URL {_without_credentials(text)!r} ({shown});"
+            f" supported: {', '.join(SUPPORTED_SCHEMES)}"
+        )
+    if kind == "embedded":
+        return _embedded(text, scheme)
+    return _network(text, kind)
+
+
+def _embedded(text: str, scheme: str) -> ConnectionURL:
+    if scheme == "mem" or scheme == "memory":
+        return ConnectionURL("embedded", "mem://", "mem://")
+    path = text.split("://", 1)[1]
+    if not path:
+        raise InvalidURLError(f"{text!r} names no path: use {scheme}://PATH (for example ./data)")
+    endpoint = f"{scheme}://{path}"
+    return ConnectionURL("embedded", endpoint, endpoint)
+
+
+def _network(text: str, kind: TransportKind) -> ConnectionURL:
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as exc:
+        raise InvalidURLError(f"invalid URL {_without_credentials(text)!r}: {exc}") from None
+    if not parts.hostname:
+        raise InvalidURLError(f"the URL {_without_credentials(text)!r} names no host")
+    if parts.username or parts.password:
+        raise InvalidURLError(
+            "put credentials in signin(), not in the URL: URLs end up in logs"
+        )
+    netloc = parts.netloc
+    path = parts.path.rstrip("/")
+    if kind == "ws":
+        if not path.endswith("/rpc"):
+            path = f"{path}/rpc"
+    else:
+        path = path.removesuffix("/rpc")
+    endpoint = urlunsplit((parts.scheme.lower(), netloc, path, parts.query, ""))
+    del port  # parsed only to validate it
+    return ConnectionURL(kind, endpoint, endpoint)
+
+
+def _without_credentials(text: str) -> str:
+    """The URL with any `user:password@` removed, for error messages."""
+    if "@" not in text or "://" not in text:
+        return text
+    scheme, rest = text.split("://", 1)
+    host_part, sep, tail = rest.partition("/")
+    if "@" in host_part:
+        host_part = "***@" + host_part.rsplit("@", 1)[1]
+    return f"{scheme}://{host_part}{sep}{tail}"

@@ -1,0 +1,64 @@
+"""Shared fixtures: one real server for the session, and fresh connections on every transport."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from surrealdb import AsyncSurreal, Surreal
+from surrealdb.connections import AsyncSurrealConnection, BlockingSurrealConnection
+from tests.server import RunningServer, ServerInfo, start_server
+
+TRANSPORTS = ["ws", "http", "embedded"]
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[ServerInfo]:
+    """The real SurrealDB server the integration tests talk to."""
+    running: RunningServer = start_server()
+    try:
+        yield running.info
+    finally:
+        running.stop()
+
+
+def url_for(server: ServerInfo, transport: str) -> str:
+    """The URL of the test server (or the embedded engine) for a transport."""
+    return {"ws": server.ws_url, "http": server.http_url, "embedded": "mem://"}[transport]
+
+
+@pytest.fixture
+def database_name() -> str:
+    """A database name no other test uses, so tests never see each other's records."""
+    return f"t_{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture(params=TRANSPORTS)
+def transport(request: pytest.FixtureRequest) -> str:
+    """Each transport in turn."""
+    name: str = request.param
+    return name
+
+
+@pytest.fixture
+def db(server: ServerInfo, transport: str, database_name: str) -> Iterator[BlockingSurrealConnection]:
+    """A blocking connection, signed in as root, using a fresh database."""
+    with Surreal(url_for(server, transport)) as connection:
+        if transport != "embedded":  # the embedded engine has no users: it needs no sign-in
+            connection.signin({"username": server.username, "password": server.password})
+        connection.use("test", database_name)
+        yield connection
+
+
+@pytest.fixture
+async def adb(
+    server: ServerInfo, transport: str, database_name: str
+) -> AsyncIterator[AsyncSurrealConnection]:
+    """An asyncio connection, signed in as root, using a fresh database."""
+    async with AsyncSurreal(url_for(server, transport)) as connection:
+        if transport != "embedded":  # the embedded engine has no users: it needs no sign-in
+            await connection.signin({"username": server.username, "password": server.password})
+        await connection.use("test", database_name)
+        yield connection
