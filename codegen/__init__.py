@@ -1,1 +1,1 @@
-"""The code generator: schema/*.toml -> validated model -> view models -> Jinja templates -> Python."""
+"""The code generator: schema/*.toml -> validated model -> view models -> templates -> Python."""

@@ -1,4 +1,4 @@
-"""`python -m codegen` writes the generated modules; `--check` fails when they differ from the schema."""
+"""`python -m codegen` writes the generated modules; `--check` fails when they are stale."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ Transport = Literal["ws", "http", "embedded"]
 ParamWire = Literal["param", "session"]
 T = TypeVar("T")
 
-# The converters in `surrealdb._params` and parsers in `surrealdb._replies` that the schema may name.
+# The converters (surrealdb._params) and reply parsers (surrealdb._replies) the schema may name.
 ENCODERS = frozenset(
     {
         "resource",
@@ -37,6 +37,8 @@ ENCODERS = frozenset(
 REPLIES = frozenset(
     {
         "value",
+        "text",
+        "uuid_list",
         "nothing",
         "optional",
         "token",

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import jinja2
-from collections.abc import Iterable
 
 from codegen.model import Schema
 from codegen.view import FLAVOURS, MethodView, method_views, transport_views
@@ -55,12 +55,14 @@ def render_all(schema: Schema) -> dict[str, str]:
         "registry.py": _render(environment, "registry.py.jinja", methods=methods),
     }
     for module, flavour in FLAVOURS.items():
+        transports = transport_views(flavour, methods)
         outputs[f"{module}.py"] = _render(
             environment,
             "client.py.jinja",
             flavour=flavour,
             methods=methods,
-            transports=transport_views(flavour, methods),
+            transports=transports,
+            exports=sorted([flavour.base_class, *(t.class_name for t in transports)]),
             imports=["from typing import overload", *_imports(_annotations(methods))],
         )
     return {path: format_python(text) for path, text in outputs.items()}

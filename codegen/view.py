@@ -10,6 +10,9 @@ from dataclasses import dataclass
 
 from codegen.model import Method, Param, Schema
 
+DOC_WIDTH = 88
+"""Docstring lines are wrapped to this width; they sit 8 spaces deep in a 100-column file."""
+
 TRANSPORT_TITLES = {"ws": "WebSocket", "http": "HTTP", "embedded": "embedded"}
 TRANSPORT_URLS = {
     "ws": "ws:// or wss://",
@@ -79,13 +82,17 @@ class MethodView:
             args.append(f"session={session[0]}")
         return f"Request({', '.join(args)})"
 
+    def unsupported_docstring(self, transport: str) -> str:
+        """The docstring of the method where the server cannot do it."""
+        return f"Not available over {TRANSPORT_TITLES[transport]}: {self._alternative()}."
+
     def unsupported_message(self, transport: str) -> str:
-        """What the method says where the server cannot do it."""
-        supported = " or ".join(TRANSPORT_URLS[t] for t in self.transports)
-        return (
-            f"{self.name}() is not available over {TRANSPORT_TITLES[transport]}:"
-            f" use a {supported} URL"
-        )
+        """What the method raises where the server cannot do it."""
+        title = TRANSPORT_TITLES[transport]
+        return f"{self.name}() is not available over {title}: {self._alternative()}"
+
+    def _alternative(self) -> str:
+        return f"use a {' or '.join(TRANSPORT_URLS[t] for t in self.transports)} URL"
 
 
 @dataclass(frozen=True)
@@ -175,7 +182,9 @@ def _method_view(schema: Schema, name: str, method: Method) -> MethodView:
             parameters=", ".join(
                 ParamView(
                     p.name,
-                    schema.types[overload.type].python if p.name == overload.param else p.annotation,
+                    schema.types[overload.type].python
+                    if p.name == overload.param
+                    else p.annotation,
                     p.default,
                     p.wire_expression,
                     p.is_session,
@@ -211,15 +220,20 @@ def _param_view(schema: Schema, param: Param) -> ParamView:
 
 def _docstring(method: Method) -> str:
     """The method's docstring: the schema's text, its arguments and where it works."""
-    parts = [method.doc.strip()]
+    parts = [_fill(paragraph) for paragraph in method.doc.strip().split("\n\n")]
     if method.params:
         lines = ["Args:"]
         for param in method.params:
             wrapped = textwrap.wrap(
-                f"{param.name}: {param.doc}", width=88, subsequent_indent="    "
+                f"{param.name}: {param.doc}", width=DOC_WIDTH - 4, subsequent_indent="    "
             )
             lines.extend(f"    {line}" for line in wrapped)
         parts.append("\n".join(lines))
     titles = ", ".join(TRANSPORT_TITLES[t] for t in method.transports)
     parts.append(f"Transports: {titles}.")
     return "\n\n".join(parts)
+
+
+def _fill(paragraph: str) -> str:
+    """A paragraph of the schema's text, re-wrapped for the generated file."""
+    return textwrap.fill(" ".join(paragraph.split()), width=DOC_WIDTH)

@@ -43,7 +43,9 @@ def transport(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def db(server: ServerInfo, transport: str, database_name: str) -> Iterator[BlockingSurrealConnection]:
+def db(
+    server: ServerInfo, transport: str, database_name: str
+) -> Iterator[BlockingSurrealConnection]:
     """A blocking connection, signed in as root, using a fresh database."""
     with Surreal(url_for(server, transport)) as connection:
         if transport != "embedded":  # the embedded engine has no users: it needs no sign-in

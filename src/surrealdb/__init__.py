@@ -1,11 +1,11 @@
 """surrealdb-typed: a typed SurrealDB client, generated from the RPC schema.
 
-    from surrealdb import Surreal, AsyncSurreal
+from surrealdb import Surreal, AsyncSurreal
 
-    with Surreal("ws://localhost:8000/rpc") as db:
-        db.signin({"username": "root", "password": "root"})
-        db.use("app", "app")
-        db.create("user", {"name": "Ada"})
+with Surreal("ws://localhost:8000/rpc") as db:
+    db.signin({"username": "root", "password": "root"})
+    db.use("app", "app")
+    db.create("user", {"name": "Ada"})
 """
 
 from surrealdb.api_types import LiveNotification, QueryResult, Record, Resource, Token, Tokens

@@ -25,9 +25,20 @@ def nothing(result: Any, request: Request) -> None:
     return None
 
 
-def optional(result: Any, request: Request) -> Any:
-    """The result, with NONE (no value) as Python None."""
-    return None if result is NONE else result
+def text(result: Any, request: Request) -> str:
+    """A string result."""
+    if not isinstance(result, str):
+        raise ProtocolError(f"{request.method} returned {type(result).__name__}, not a string")
+    return result
+
+
+def optional(result: Any, request: Request) -> Record | None:
+    """A record, or None when there is none (NONE or NULL)."""
+    if result is NONE or result is None:
+        return None
+    if not isinstance(result, dict):
+        raise ProtocolError(f"{request.method} returned {type(result).__name__}, not a record")
+    return result
 
 
 def records(result: Any, request: Request) -> Any:
@@ -59,6 +70,13 @@ def uuid(result: Any, request: Request) -> UUID:
     """A UUID result (a live query's or a transaction's id)."""
     if not isinstance(result, UUID):
         raise ProtocolError(f"{request.method} returned {type(result).__name__}, not a UUID")
+    return result
+
+
+def uuid_list(result: Any, request: Request) -> list[UUID]:
+    """A list of UUIDs (the attached sessions)."""
+    if not isinstance(result, list) or not all(isinstance(item, UUID) for item in result):
+        raise ProtocolError(f"{request.method} returned {result!r}, not a list of UUIDs")
     return result
 
 

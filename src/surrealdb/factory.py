@@ -27,7 +27,7 @@ _ASYNC: dict[str, type[AsyncSurrealConnection]] = {
 }
 
 
-def Surreal(  # noqa: N802 - a factory named like the class it stands for
+def Surreal(
     url: str,
     *,
     timeout: float | None = DEFAULT_TIMEOUT,
@@ -43,7 +43,7 @@ def Surreal(  # noqa: N802 - a factory named like the class it stands for
     return cls(url, timeout=timeout, connect_timeout=connect_timeout)
 
 
-def AsyncSurreal(  # noqa: N802 - a factory named like the class it stands for
+def AsyncSurreal(
     url: str,
     *,
     timeout: float | None = DEFAULT_TIMEOUT,

@@ -88,9 +88,7 @@ def _network(text: str, kind: TransportKind) -> ConnectionURL:
     if not parts.hostname:
         raise InvalidURLError(f"the URL {_without_credentials(text)!r} names no host")
     if parts.username or parts.password:
-        raise InvalidURLError(
-            "put credentials in signin(), not in the URL: URLs end up in logs"
-        )
+        raise InvalidURLError("put credentials in signin(), not in the URL: URLs end up in logs")
     netloc = parts.netloc
     path = parts.path.rstrip("/")
     if kind == "ws":

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, overload
 from uuid import UUID
 
-from surrealdb import _params, _replies
+from surrealdb import _replies
 from surrealdb._generated import requests as _requests
 from surrealdb.api_types import QueryResult, Record, Resource, Token, Tokens
 from surrealdb.errors import UnsupportedFeatureError
@@ -19,10 +19,10 @@ from surrealdb.transports.ws_blocking import BlockingWsTransport
 from surrealdb.values import RecordID, Table
 
 __all__ = [
+    "BlockingEmbeddedSurrealConnection",
+    "BlockingHttpSurrealConnection",
     "BlockingSurrealConnection",
     "BlockingWsSurrealConnection",
-    "BlockingHttpSurrealConnection",
-    "BlockingEmbeddedSurrealConnection",
 ]
 
 
@@ -47,13 +47,13 @@ class BlockingSurrealConnection(BlockingRpcClient):
         Transports: WebSocket, HTTP, embedded.
         """
         request = _requests.version()
-        return _replies.value(self._call(request), request)
+        return _replies.text(self._call(request), request)
 
     def use(self, namespace: str | None = None, database: str | None = None) -> None:
         """Switch to a namespace and database for the following calls.
 
-        Over HTTP the choice is kept by the client and sent with each request as the
-        `Surreal-NS` / `Surreal-DB` headers.
+        Over HTTP the choice is kept by the client and sent with each request as the `Surreal-
+        NS` / `Surreal-DB` headers.
 
         Args:
             namespace: The namespace; None keeps the current one.
@@ -71,8 +71,8 @@ class BlockingSurrealConnection(BlockingRpcClient):
         refresh token).
 
         Args:
-            credentials: `namespace`, `database`, `access` and the access method's variables (the
-                wire names `ns`, `db`, `ac` work too).
+            credentials: `namespace`, `database`, `access` and the access method's variables
+                (the wire names `ns`, `db`, `ac` work too).
 
         Transports: WebSocket, HTTP, embedded.
         """
@@ -83,9 +83,9 @@ class BlockingSurrealConnection(BlockingRpcClient):
         """Sign in as a root, namespace, database or record user.
 
         Accepts `username`, `password`, `namespace`, `database` and `access` (or the wire names
-        `user`, `pass`, `ns`, `db`, `ac`) plus any variables of a record access method. Returns the
-        token the server issued (`Tokens` when the access method also issues a refresh token).
-        Over HTTP the token is kept by the client and sent as `Authorization: Bearer`.
+        `user`, `pass`, `ns`, `db`, `ac`) plus any variables of a record access method. Returns
+        the token the server issued (`Tokens` when the access method also issues a refresh
+        token). Over HTTP the token is kept by the client and sent as `Authorization: Bearer`.
 
         Args:
             credentials: Who signs in, for example `{'username': 'root', 'password': 'root'}`.
@@ -137,7 +137,8 @@ class BlockingSurrealConnection(BlockingRpcClient):
         return _replies.nothing(self._call(request), request)
 
     def reset(self) -> None:
-        """Reset the connection: sign out, clear the namespace, database and variables, and stop its live queries.
+        """Reset the connection: sign out, clear the namespace, database and variables, and stop
+        its live queries.
 
         Transports: WebSocket, HTTP, embedded.
         """
@@ -145,7 +146,8 @@ class BlockingSurrealConnection(BlockingRpcClient):
         return _replies.nothing(self._call(request), request)
 
     def info(self) -> Record | None:
-        """The record of the signed-in record user (`$auth`), or None for system users and anonymous connections.
+        """The record of the signed-in record user (`$auth`), or None for system users and
+        anonymous connections.
 
         Transports: WebSocket, HTTP, embedded.
         """
@@ -180,9 +182,10 @@ class BlockingSurrealConnection(BlockingRpcClient):
     def query(self, sql: str, vars: Mapping[str, Any] | None = None) -> Any:
         """Run SurrealQL and return the result of its last statement.
 
-        A single-statement query returns that statement's result (for a SELECT, its rows). If any
-        statement fails, `QueryError` is raised naming the statement and the server's message.
-        Use `query_all` for every statement's result and `query_raw` for the unparsed replies.
+        A single-statement query returns that statement's result (for a SELECT, its rows). If
+        any statement fails, `QueryError` is raised naming the statement and the server's
+        message. Use `query_all` for every statement's result and `query_raw` for the unparsed
+        replies.
 
         Args:
             sql: The SurrealQL to run.
@@ -196,7 +199,8 @@ class BlockingSurrealConnection(BlockingRpcClient):
     def query_all(self, sql: str, vars: Mapping[str, Any] | None = None) -> list[Any]:
         """Run SurrealQL and return one result per statement.
 
-        If any statement fails, `QueryError` is raised naming the statement and the server's message.
+        If any statement fails, `QueryError` is raised naming the statement and the server's
+        message.
 
         Args:
             sql: The SurrealQL to run.
@@ -208,7 +212,8 @@ class BlockingSurrealConnection(BlockingRpcClient):
         return _replies.query_all(self._call(request), request)
 
     def query_raw(self, sql: str, vars: Mapping[str, Any] | None = None) -> list[QueryResult]:
-        """Run SurrealQL and return the server's reply for each statement, without raising for failed statements.
+        """Run SurrealQL and return the server's reply for each statement, without raising for
+        failed statements.
 
         Args:
             sql: The SurrealQL to run.
@@ -228,8 +233,8 @@ class BlockingSurrealConnection(BlockingRpcClient):
     def select(self, what: Resource) -> Any:
         """Select every record of a table, or one record.
 
-        A table (a `Table` or a string) gives a list of records; a `RecordID` gives that record, or
-        None when it does not exist. Strings are table names, never SurrealQL.
+        A table (a `Table` or a string) gives a list of records; a `RecordID` gives that record,
+        or None when it does not exist. Strings are table names, never SurrealQL.
 
         Args:
             what: The table or the record.
@@ -309,7 +314,8 @@ class BlockingSurrealConnection(BlockingRpcClient):
     def upsert(self, what: Table | str, data: Mapping[str, Any] | None = None) -> list[Record]: ...
 
     def upsert(self, what: Resource, data: Mapping[str, Any] | None = None) -> Any:
-        """Replace the content of records, creating the record when a `RecordID` does not exist yet.
+        """Replace the content of records, creating the record when a `RecordID` does not exist
+        yet.
 
         Args:
             what: The table or the record.
@@ -401,7 +407,8 @@ class BlockingSurrealConnection(BlockingRpcClient):
         return _replies.one_record(self._call(request), request)
 
     def run(self, name: str, version: str | None = None, args: Sequence[Any] | None = None) -> Any:
-        """Run a function (`fn::name` or a built-in such as `time::now`) or a machine-learning model.
+        """Run a function (`fn::name` or a built-in such as `time::now`) or a machine-learning
+        model.
 
         Args:
             name: The function's name.
@@ -414,7 +421,8 @@ class BlockingSurrealConnection(BlockingRpcClient):
         return _replies.value(self._call(request), request)
 
     def live(self, table: Table | str, diff: bool = False) -> UUID:
-        """Start a live query on a table and return its id; read its notifications with `subscribe_live`.
+        """Start a live query on a table and return its id; read its notifications with
+        `subscribe_live`.
 
         Args:
             table: The table to watch.
@@ -464,7 +472,7 @@ class BlockingSurrealConnection(BlockingRpcClient):
         Transports: WebSocket, HTTP, embedded.
         """
         request = _requests.sessions()
-        return _replies.value(self._call(request), request)
+        return _replies.uuid_list(self._call(request), request)
 
     def begin(self) -> UUID:
         """Begin an interactive transaction and return its id.
@@ -505,31 +513,31 @@ class BlockingHttpSurrealConnection(BlockingHttpTransport, BlockingSurrealConnec
     """A blocking connection to SurrealDB over HTTP."""
 
     def live(self, table: Table | str, diff: bool = False) -> UUID:
-        """Not available here: live() is not available over HTTP: use a ws:// or wss:// URL."""
+        """Not available over HTTP: use a ws:// or wss:// URL."""
         raise UnsupportedFeatureError(
             "live() is not available over HTTP: use a ws:// or wss:// URL"
         )
 
     def kill(self, live_id: UUID) -> None:
-        """Not available here: kill() is not available over HTTP: use a ws:// or wss:// URL."""
+        """Not available over HTTP: use a ws:// or wss:// URL."""
         raise UnsupportedFeatureError(
             "kill() is not available over HTTP: use a ws:// or wss:// URL"
         )
 
     def begin(self) -> UUID:
-        """Not available here: begin() is not available over HTTP: use a ws:// or wss:// URL."""
+        """Not available over HTTP: use a ws:// or wss:// URL."""
         raise UnsupportedFeatureError(
             "begin() is not available over HTTP: use a ws:// or wss:// URL"
         )
 
     def commit(self, transaction_id: UUID) -> None:
-        """Not available here: commit() is not available over HTTP: use a ws:// or wss:// URL."""
+        """Not available over HTTP: use a ws:// or wss:// URL."""
         raise UnsupportedFeatureError(
             "commit() is not available over HTTP: use a ws:// or wss:// URL"
         )
 
     def cancel(self, transaction_id: UUID) -> None:
-        """Not available here: cancel() is not available over HTTP: use a ws:// or wss:// URL."""
+        """Not available over HTTP: use a ws:// or wss:// URL."""
         raise UnsupportedFeatureError(
             "cancel() is not available over HTTP: use a ws:// or wss:// URL"
         )
@@ -539,31 +547,31 @@ class BlockingEmbeddedSurrealConnection(BlockingEmbeddedTransport, BlockingSurre
     """A blocking connection to SurrealDB over the embedded engine."""
 
     def live(self, table: Table | str, diff: bool = False) -> UUID:
-        """Not available here: live() is not available over embedded: use a ws:// or wss:// URL."""
+        """Not available over embedded: use a ws:// or wss:// URL."""
         raise UnsupportedFeatureError(
             "live() is not available over embedded: use a ws:// or wss:// URL"
         )
 
     def kill(self, live_id: UUID) -> None:
-        """Not available here: kill() is not available over embedded: use a ws:// or wss:// URL."""
+        """Not available over embedded: use a ws:// or wss:// URL."""
         raise UnsupportedFeatureError(
             "kill() is not available over embedded: use a ws:// or wss:// URL"
         )
 
     def begin(self) -> UUID:
-        """Not available here: begin() is not available over embedded: use a ws:// or wss:// URL."""
+        """Not available over embedded: use a ws:// or wss:// URL."""
         raise UnsupportedFeatureError(
             "begin() is not available over embedded: use a ws:// or wss:// URL"
         )
 
     def commit(self, transaction_id: UUID) -> None:
-        """Not available here: commit() is not available over embedded: use a ws:// or wss:// URL."""
+        """Not available over embedded: use a ws:// or wss:// URL."""
         raise UnsupportedFeatureError(
             "commit() is not available over embedded: use a ws:// or wss:// URL"
         )
 
     def cancel(self, transaction_id: UUID) -> None:
-        """Not available here: cancel() is not available over embedded: use a ws:// or wss:// URL."""
+        """Not available over embedded: use a ws:// or wss:// URL."""
         raise UnsupportedFeatureError(
             "cancel() is not available over embedded: use a ws:// or wss:// URL"
         )

@@ -1,1 +1,1 @@
-"""Transports: the I/O layers that carry requests (WebSocket, HTTP, embedded engine; sync and asyncio)."""
+"""Transports: the I/O layers that carry requests (WebSocket, HTTP, embedded; sync and asyncio)."""

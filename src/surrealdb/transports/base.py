@@ -114,7 +114,7 @@ class AsyncRpcClient(_ClientOptions, ABC):
         """Close the connection; safe to call more than once."""
 
     def subscribe_live(self, live_id: UUID) -> AsyncIterator[LiveNotification]:
-        """Iterate over the notifications of a live query until it is killed or the connection closes."""
+        """Iterate over a live query's notifications until it is killed or the connection closes."""
         raise UnsupportedFeatureError(
             f"live queries are not available over {self._transport_title()}:"
             " use a ws:// or wss:// URL"

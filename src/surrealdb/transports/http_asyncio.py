@@ -73,5 +73,3 @@ class AsyncHttpTransport(AsyncRpcClient):
             client, self._client = self._client, None
         if client is not None:
             await client.aclose()
-
-

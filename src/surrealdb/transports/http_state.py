@@ -94,7 +94,7 @@ class HttpSessionState:
     def _use(self, params: list[Any]) -> None:
         namespace = params[0] if params else NONE
         database = params[1] if len(params) > 1 else NONE
-        if namespace is not NONE:
+        if isinstance(namespace, str):
             self.namespace = namespace
-        if database is not NONE:
+        if isinstance(database, str):
             self.database = database

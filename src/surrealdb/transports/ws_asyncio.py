@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from typing import Any, Self
 from uuid import UUID
@@ -155,8 +156,8 @@ class AsyncWsTransport(AsyncRpcClient):
                 future.set_exception(error)
         self._live.close()
 
-    async def subscribe_live(self, live_id: UUID) -> AsyncIterator[LiveNotification]:  # type: ignore[override]
-        """Iterate over the notifications of a live query until it is killed or the connection closes."""
+    async def subscribe_live(self, live_id: UUID) -> AsyncIterator[LiveNotification]:
+        """Iterate over a live query's notifications until it is killed or the connection closes."""
         buffer = self._live.buffer(live_id)
         while True:
             item = await buffer.get_async()
@@ -173,8 +174,6 @@ class AsyncWsTransport(AsyncRpcClient):
         if socket is not None:
             await socket.close()
         if reader is not None and reader is not asyncio.current_task():
-            try:
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
                 await asyncio.wait_for(reader, 5)
-            except (TimeoutError, asyncio.CancelledError):
-                pass
         self._live.close()

@@ -1,0 +1,46 @@
+# Everything runs inside .venv, made from pyproject.toml on first use.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+GATEWAY := tests/server
+URL ?= mem://
+
+.PHONY: demo install generate check-generated lint typecheck test test-only bench clean
+
+demo: $(STAMP)  ## install everything, then run the demo on an embedded database (URL=... for a server)
+	$(PY) -m surrealdb demo $(URL)
+
+install: $(STAMP) $(GATEWAY)/node_modules
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+$(GATEWAY)/node_modules: $(GATEWAY)/package-lock.json
+	cd $(GATEWAY) && npm ci --no-audit --no-fund
+	touch $(GATEWAY)/node_modules
+
+generate: $(STAMP)  ## rewrite src/surrealdb/_generated from schema/
+	$(PY) -m codegen
+
+check-generated: $(STAMP)  ## fail when the committed generated code differs from schema/
+	$(PY) -m codegen --check
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+typecheck: $(STAMP)
+	$(PY) -m mypy
+
+test: install check-generated lint typecheck  ## every gate: drift check, ruff, mypy --strict, pytest
+	$(PY) -m pytest -q
+
+test-only: install
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf $(VENV) $(GATEWAY)/node_modules .mypy_cache .ruff_cache .pytest_cache
