@@ -75,7 +75,14 @@ def start_server(storage: str = "mem://") -> RunningServer:
     return _start_gateway(username, password, storage)
 
 
-def _start_gateway(username: str, password: str, storage: str) -> RunningServer:
+def start_gateway(
+    username: str = "root", password: str = "root", storage: str = "mem://", port: int = 0
+) -> RunningServer:
+    """Start the vendored gateway on 127.0.0.1 (port 0: a free one)."""
+    return _start_gateway(username, password, storage, port)
+
+
+def _start_gateway(username: str, password: str, storage: str, port: int = 0) -> RunningServer:
     if not (GATEWAY_DIR / "node_modules").is_dir():
         raise RuntimeError(
             f"the test server's packages are missing: run `npm ci` in {GATEWAY_DIR}"
@@ -85,7 +92,7 @@ def _start_gateway(username: str, password: str, storage: str) -> RunningServer:
         "node",
         "gateway.mjs",
         "--bind",
-        "127.0.0.1:0",
+        f"127.0.0.1:{port}",
         "--user",
         username,
         "--pass",

@@ -76,6 +76,7 @@ class BlockingWsTransport(BlockingRpcClient):
                     open_timeout=self._connect_timeout,
                     max_size=MAX_MESSAGE_SIZE,
                     compression=None,
+                    legacy=True,  # a plain connection that we close ourselves, not a context
                 )
             except (OSError, TimeoutError, InvalidHandshake, InvalidURI) as exc:
                 raise SurrealConnectionError(f"cannot connect to {self.url}: {exc}") from None
