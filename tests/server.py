@@ -108,8 +108,8 @@ def _start_gateway(username: str, password: str, storage: str, port: int = 0) ->
     if not line.startswith("listening "):
         process.kill()
         raise RuntimeError(f"the test gateway did not start: {line!r}")
-    host, _, port = line.removeprefix("listening ").rpartition(":")
-    return RunningServer(ServerInfo(host, int(port), username, password), process)
+    host, _, bound_port = line.removeprefix("listening ").rpartition(":")
+    return RunningServer(ServerInfo(host, int(bound_port), username, password), process)
 
 
 def _start_surreal_binary(username: str, password: str, storage: str) -> RunningServer:

@@ -28,6 +28,10 @@ class Request(msgspec.Struct):
     session: UUID | None = None
     txn: UUID | None = None
 
+    def __repr__(self) -> str:
+        # Parameters are left out: those of signin, signup and authenticate are credentials.
+        return f"Request(method={self.method!r}, params=<{len(self.params)} hidden>)"
+
 
 class Reply(msgspec.Struct):
     """The successful reply to the request with this id."""

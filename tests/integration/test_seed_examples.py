@@ -33,6 +33,7 @@ from tests.server import RunningServer, start_gateway
 SEED_PAGE = Path(__file__).parent.parent / "seed" / "connection_types_overview.md"
 SEED_PORT = 8000
 WS_URL = f"ws://127.0.0.1:{SEED_PORT}/rpc"
+FACTORY_MARKER = "# Automatically chooses connection type based on URL\ndb = Surreal("
 
 
 def python_blocks() -> list[str]:
@@ -103,10 +104,10 @@ def prepare(db: BlockingSurrealConnection, namespace: str, database: str, *rows:
 @pytest.mark.parametrize(
     ("marker", "expected"),
     [
-        ("# Automatically chooses connection type based on URL\ndb = Surreal(", BlockingHttpSurrealConnection),
+        (FACTORY_MARKER, BlockingHttpSurrealConnection),
         ("db = BlockingWsSurrealConnection(", BlockingWsSurrealConnection),
         ("db = BlockingHttpSurrealConnection(", BlockingHttpSurrealConnection),
-        ("db = AsyncSurreal(\"http", AsyncHttpSurrealConnection),
+        ('db = AsyncSurreal("http', AsyncHttpSurrealConnection),
         ("db = AsyncWsSurrealConnection(", AsyncWsSurrealConnection),
         ("db = AsyncHttpSurrealConnection(", AsyncHttpSurrealConnection),
         ("# Basic connection", BlockingWsSurrealConnection),
@@ -119,7 +120,7 @@ def test_constructing_each_class(marker: str, expected: type) -> None:
 
 
 def test_factory_picks_websocket_then_http() -> None:
-    code = block_with("# Automatically chooses connection type based on URL\ndb = Surreal(")
+    code = block_with(FACTORY_MARKER)
     first_line = next(line for line in code.splitlines() if line.startswith("db = "))
     namespace = run_example("from surrealdb import Surreal\n" + first_line)
     assert type(namespace["db"]) is BlockingWsSurrealConnection
@@ -129,10 +130,15 @@ def test_url_examples_pick_the_right_transport() -> None:
     """Each URL in the "URL Examples" block is accepted and mapped to the right class."""
     code = block_with('"wss://cloud.surrealdb.com/rpc"')
     run_example(code)
-    urls = [node.value for node in ast.walk(ast.parse(code)) if isinstance(node, ast.Constant)]
+    urls = [
+        node.value
+        for node in ast.walk(ast.parse(code))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    ]
     assert len(urls) == 7
     for url in urls:
-        expected = BlockingWsSurrealConnection if url.startswith("ws") else BlockingHttpSurrealConnection
+        ws = url.startswith("ws")
+        expected = BlockingWsSurrealConnection if ws else BlockingHttpSurrealConnection
         connection = Surreal(url)
         assert type(connection) is expected, url
         connection.close()
@@ -221,8 +227,8 @@ def test_environment_configuration_example(
     admin: BlockingSurrealConnection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With no SURREALDB_* variables set, the defaults reach the server on localhost:8000."""
-    for name in ("SURREALDB_URL", "SURREALDB_USER", "SURREALDB_PASS", "SURREALDB_NS", "SURREALDB_DB"):
-        monkeypatch.delenv(name, raising=False)
+    for suffix in ("URL", "USER", "PASS", "NS", "DB"):
+        monkeypatch.delenv(f"SURREALDB_{suffix}", raising=False)
     namespace = run_example(block_with("# Environment-based configuration"))
     assert namespace["config"]["namespace"] == "production"
     with pytest.raises(Exception, match="closed"):

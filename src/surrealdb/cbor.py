@@ -1,0 +1,603 @@
+"""CBOR codec for the SurrealDB wire protocol.
+
+``encode`` and ``decode`` map between Python values (builtins plus ``surrealdb.values``) and the
+tagged CBOR that SurrealDB speaks. Both lean on cbor2's C implementation: custom types are
+handled through dict lookups (per-type ``encoders``; per-tag ``tag_hook`` dispatch and a few
+``semantic_decoders``), so no Python code walks the data unless something has gone wrong.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import decimal
+import fractions
+import ipaddress
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any, Final
+
+import cbor2
+import msgspec
+
+from surrealdb.errors import SurrealError
+from surrealdb.values import (
+    NONE,
+    BoundExcluded,
+    BoundIncluded,
+    Datetime,
+    Duration,
+    File,
+    GeometryCollection,
+    GeometryLine,
+    GeometryMultiLine,
+    GeometryMultiPoint,
+    GeometryMultiPolygon,
+    GeometryPoint,
+    GeometryPolygon,
+    Range,
+    RecordID,
+    SurrealNone,
+    SurrealSet,
+    Table,
+)
+
+__all__ = ["CBORDecodeFailed", "UnencodableValueError", "decode", "encode"]
+
+# SurrealDB's CBOR tags.
+TAG_DATETIME_ISO: Final = 0
+TAG_NONE: Final = 6
+TAG_TABLE: Final = 7
+TAG_RECORD_ID: Final = 8
+TAG_UUID_STRING: Final = 9
+TAG_DECIMAL: Final = 10
+TAG_DATETIME: Final = 12
+TAG_DURATION_STRING: Final = 13
+TAG_DURATION: Final = 14
+TAG_UUID: Final = 37  # cbor2 encodes and decodes uuid.UUID with this tag itself
+TAG_RANGE: Final = 49
+TAG_BOUND_INCLUDED: Final = 50
+TAG_BOUND_EXCLUDED: Final = 51
+TAG_FILE: Final = 55
+TAG_SET: Final = 56
+TAG_GEOMETRY_POINT: Final = 88
+TAG_GEOMETRY_LINE: Final = 89
+TAG_GEOMETRY_POLYGON: Final = 90
+TAG_GEOMETRY_MULTI_POINT: Final = 91
+TAG_GEOMETRY_MULTI_LINE: Final = 92
+TAG_GEOMETRY_MULTI_POLYGON: Final = 93
+TAG_GEOMETRY_COLLECTION: Final = 94
+
+_SUPPORTED_TYPES: Final = (
+    "None (NULL), surrealdb.values.NONE, bool, int, float, str, bytes, list, tuple, "
+    "dict with str keys, set, frozenset, uuid.UUID, decimal.Decimal, datetime.datetime, "
+    "datetime.timedelta, the surrealdb.values types (RecordID, Table, Datetime, Duration, "
+    "Range, File, geometries, SurrealSet), msgspec Structs and dataclasses"
+)
+
+
+class UnencodableValueError(SurrealError, TypeError):
+    """A value (somewhere inside what was being encoded) has no SurrealDB representation."""
+
+    def __init__(self, value_type: type, path: str, reason: str | None = None) -> None:
+        self.value_type = value_type
+        self.path = path
+        detail = reason or f"SurrealDB values are {_SUPPORTED_TYPES}"
+        super().__init__(
+            f"cannot encode value of type {value_type.__qualname__!r} at {path}: {detail}"
+        )
+
+
+class CBORDecodeFailed(ValueError):
+    """The bytes are not valid CBOR, so no message could be decoded from them."""
+
+
+class _Unencodable(Exception):
+    """Internal signal from an encoder hook that its value cannot be encoded."""
+
+
+# --------------------------------------------------------------------------------------------
+# Encoding
+# --------------------------------------------------------------------------------------------
+
+_EncoderHook = Callable[[cbor2.CBOREncoder, Any], None]
+_EPOCH_AWARE: Final = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
+_EPOCH_NAIVE: Final = _dt.datetime(1970, 1, 1)
+_SECONDS_PER_DAY: Final = 86_400
+
+
+def _tag_header(tag: int, array_length: int | None = None) -> bytes:
+    """The CBOR bytes of a tag head, optionally followed by the head of a short array.
+
+    Encoders write these heads directly and then encode the elements one by one: this is
+    several times faster in cbor2 than building a ``CBORTag`` around a tuple.
+    """
+    head = bytes([0xC0 | tag]) if tag < 24 else bytes([0xD8, tag])
+    if array_length is not None:
+        head += bytes([0x80 | array_length])
+    return head
+
+
+_NONE_CBOR: Final = _tag_header(TAG_NONE) + b"\xf6"  # tag 6 wrapping null
+_TABLE_HEAD: Final = _tag_header(TAG_TABLE)
+_RECORD_ID_HEAD: Final = _tag_header(TAG_RECORD_ID, 2)
+_DECIMAL_HEAD: Final = _tag_header(TAG_DECIMAL)
+_DATETIME_HEAD: Final = _tag_header(TAG_DATETIME, 2)
+_DURATION_HEAD: Final = _tag_header(TAG_DURATION, 2)
+_SET_HEAD: Final = _tag_header(TAG_SET)
+_RANGE_HEAD: Final = _tag_header(TAG_RANGE, 2)
+_BOUND_INCLUDED_HEAD: Final = _tag_header(TAG_BOUND_INCLUDED)
+_BOUND_EXCLUDED_HEAD: Final = _tag_header(TAG_BOUND_EXCLUDED)
+_FILE_HEAD: Final = _tag_header(TAG_FILE, 2)
+_POINT_HEAD: Final = _tag_header(TAG_GEOMETRY_POINT, 2)
+_LINE_HEAD: Final = _tag_header(TAG_GEOMETRY_LINE)
+_POLYGON_HEAD: Final = _tag_header(TAG_GEOMETRY_POLYGON)
+_MULTI_POINT_HEAD: Final = _tag_header(TAG_GEOMETRY_MULTI_POINT)
+_MULTI_LINE_HEAD: Final = _tag_header(TAG_GEOMETRY_MULTI_LINE)
+_MULTI_POLYGON_HEAD: Final = _tag_header(TAG_GEOMETRY_MULTI_POLYGON)
+_COLLECTION_HEAD: Final = _tag_header(TAG_GEOMETRY_COLLECTION)
+
+
+def _encode_none(encoder: cbor2.CBOREncoder, value: SurrealNone) -> None:
+    encoder.write(_NONE_CBOR)
+
+
+def _encode_table(encoder: cbor2.CBOREncoder, value: Table) -> None:
+    encoder.write(_TABLE_HEAD)
+    encoder.encode(value.name)
+
+
+def _encode_record_id(encoder: cbor2.CBOREncoder, value: RecordID) -> None:
+    encoder.write(_RECORD_ID_HEAD)
+    encoder.encode(value.table)
+    encoder.encode(value.id)
+
+
+def _encode_datetime(encoder: cbor2.CBOREncoder, value: Datetime) -> None:
+    # Always both elements: the engine rejects the short forms [] and [s] for datetimes.
+    encoder.write(_DATETIME_HEAD)
+    encoder.encode(value.seconds)
+    encoder.encode(value.nanoseconds)
+
+
+def _encode_py_datetime(encoder: cbor2.CBOREncoder, value: _dt.datetime) -> None:
+    delta = value - (_EPOCH_NAIVE if value.tzinfo is None else _EPOCH_AWARE)
+    encoder.write(_DATETIME_HEAD)
+    encoder.encode(delta.days * _SECONDS_PER_DAY + delta.seconds)
+    encoder.encode(delta.microseconds * 1_000)
+
+
+def _encode_duration(encoder: cbor2.CBOREncoder, value: Duration) -> None:
+    encoder.write(_DURATION_HEAD)
+    encoder.encode(value.seconds)
+    encoder.encode(value.nanoseconds)
+
+
+def _encode_timedelta(encoder: cbor2.CBOREncoder, value: _dt.timedelta) -> None:
+    _encode_duration(encoder, Duration.from_timedelta(value))
+
+
+def _encode_decimal(encoder: cbor2.CBOREncoder, value: decimal.Decimal) -> None:
+    encoder.write(_DECIMAL_HEAD)
+    encoder.encode(str(value))
+
+
+def _encode_set(encoder: cbor2.CBOREncoder, value: set[Any] | frozenset[Any]) -> None:
+    encoder.write(_SET_HEAD)
+    encoder.encode(tuple(value))
+
+
+def _encode_surreal_set(encoder: cbor2.CBOREncoder, value: SurrealSet) -> None:
+    encoder.write(_SET_HEAD)
+    encoder.encode(tuple(value))  # a plain tuple, or this hook would run again
+
+
+def _encode_range(encoder: cbor2.CBOREncoder, value: Range) -> None:
+    encoder.write(_RANGE_HEAD)
+    encoder.encode(value.begin)  # unbounded is null (the engine rejects NONE here)
+    encoder.encode(value.end)
+
+
+def _encode_bound_included(encoder: cbor2.CBOREncoder, value: BoundIncluded) -> None:
+    encoder.write(_BOUND_INCLUDED_HEAD)
+    encoder.encode(value.value)
+
+
+def _encode_bound_excluded(encoder: cbor2.CBOREncoder, value: BoundExcluded) -> None:
+    encoder.write(_BOUND_EXCLUDED_HEAD)
+    encoder.encode(value.value)
+
+
+def _encode_file(encoder: cbor2.CBOREncoder, value: File) -> None:
+    encoder.write(_FILE_HEAD)
+    encoder.encode(value.bucket)
+    encoder.encode(value.key)
+
+
+def _encode_point(encoder: cbor2.CBOREncoder, value: GeometryPoint) -> None:
+    encoder.write(_POINT_HEAD)
+    encoder.encode(value.x)
+    encoder.encode(value.y)
+
+
+def _encode_line(encoder: cbor2.CBOREncoder, value: GeometryLine) -> None:
+    encoder.write(_LINE_HEAD)
+    encoder.encode(value.points)
+
+
+def _encode_polygon(encoder: cbor2.CBOREncoder, value: GeometryPolygon) -> None:
+    encoder.write(_POLYGON_HEAD)
+    encoder.encode(value.lines)
+
+
+def _encode_multi_point(encoder: cbor2.CBOREncoder, value: GeometryMultiPoint) -> None:
+    encoder.write(_MULTI_POINT_HEAD)
+    encoder.encode(value.points)
+
+
+def _encode_multi_line(encoder: cbor2.CBOREncoder, value: GeometryMultiLine) -> None:
+    encoder.write(_MULTI_LINE_HEAD)
+    encoder.encode(value.lines)
+
+
+def _encode_multi_polygon(encoder: cbor2.CBOREncoder, value: GeometryMultiPolygon) -> None:
+    encoder.write(_MULTI_POLYGON_HEAD)
+    encoder.encode(value.polygons)
+
+
+def _encode_collection(encoder: cbor2.CBOREncoder, value: GeometryCollection) -> None:
+    encoder.write(_COLLECTION_HEAD)
+    encoder.encode(value.geometries)
+
+
+def _reject(encoder: cbor2.CBOREncoder, value: object) -> None:
+    """For types cbor2 would encode with tags SurrealDB rejects (the whole request would fail)."""
+    raise _Unencodable
+
+
+def _encode_struct(encoder: cbor2.CBOREncoder, value: msgspec.Struct) -> None:
+    """A msgspec Struct as a map of its (renamed) fields, leaving out UNSET ones."""
+    fields = _struct_fields(type(value))
+    encoder.encode(
+        {
+            wire_name: field_value
+            for name, wire_name in fields
+            if (field_value := getattr(value, name)) is not msgspec.UNSET
+        }
+    )
+
+
+def _encode_dataclass(encoder: cbor2.CBOREncoder, value: Any) -> None:
+    """A dataclass instance as a map of its fields (shallow: values go back through cbor2)."""
+    encoder.encode({field.name: getattr(value, field.name) for field in dataclasses.fields(value)})
+
+
+_STRUCT_FIELDS: dict[type, tuple[tuple[str, str], ...]] = {}
+
+
+def _struct_fields(struct_type: type[msgspec.Struct]) -> tuple[tuple[str, str], ...]:
+    """(attribute name, wire name) of each field of a Struct type, computed once per type."""
+    fields = _STRUCT_FIELDS.get(struct_type)
+    if fields is None:
+        fields = tuple(
+            (field.name, field.encode_name) for field in msgspec.structs.fields(struct_type)
+        )
+        _STRUCT_FIELDS[struct_type] = fields
+    return fields
+
+
+_ENCODERS: Final[dict[type, _EncoderHook]] = {
+    SurrealNone: _encode_none,
+    Table: _encode_table,
+    RecordID: _encode_record_id,
+    Datetime: _encode_datetime,
+    _dt.datetime: _encode_py_datetime,
+    Duration: _encode_duration,
+    _dt.timedelta: _encode_timedelta,
+    decimal.Decimal: _encode_decimal,
+    set: _encode_set,
+    frozenset: _encode_set,
+    SurrealSet: _encode_surreal_set,
+    Range: _encode_range,
+    BoundIncluded: _encode_bound_included,
+    BoundExcluded: _encode_bound_excluded,
+    File: _encode_file,
+    GeometryPoint: _encode_point,
+    GeometryLine: _encode_line,
+    GeometryPolygon: _encode_polygon,
+    GeometryMultiPoint: _encode_multi_point,
+    GeometryMultiLine: _encode_multi_line,
+    GeometryMultiPolygon: _encode_multi_polygon,
+    GeometryCollection: _encode_collection,
+    # cbor2 encodes these natively, but with tags SurrealDB does not know.
+    _dt.date: _reject,
+    _dt.time: _reject,
+    fractions.Fraction: _reject,
+    re.Pattern: _reject,
+    complex: _reject,
+    memoryview: _reject,  # cbor2 turns it into an array of ints
+    ipaddress.IPv4Address: _reject,
+    ipaddress.IPv4Network: _reject,
+    ipaddress.IPv4Interface: _reject,
+    ipaddress.IPv6Address: _reject,
+    ipaddress.IPv6Network: _reject,
+    ipaddress.IPv6Interface: _reject,
+    cbor2.CBORSimpleValue: _reject,
+    type(cbor2.undefined): _reject,
+}
+
+
+def _encode_other(encoder: cbor2.CBOREncoder, value: object) -> None:
+    """cbor2's fallback: subclasses of known types, msgspec Structs and dataclasses.
+
+    The hook found is remembered for the exact type, so the next value of that type takes
+    the fast dict lookup inside cbor2.
+    """
+    hook = _find_hook(value)
+    _ENCODERS[type(value)] = hook
+    hook(encoder, value)
+
+
+def _find_hook(value: object) -> _EncoderHook:
+    for base in type(value).__mro__[1:-1]:  # skip the type itself (already missed) and object
+        hook = _ENCODERS.get(base)
+        if hook is not None:
+            return hook
+    if isinstance(value, msgspec.Struct):
+        return _encode_struct
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _encode_dataclass
+    raise _Unencodable
+
+
+def encode(value: object) -> bytes:
+    """Encode a value (typically a whole RPC request) to CBOR bytes.
+
+    Raises ``UnencodableValueError`` naming the path of the first value that SurrealDB cannot
+    represent, e.g. ``params[1]['tags'][2]``.
+    """
+    try:
+        return cbor2.dumps(value, encoders=_ENCODERS, default=_encode_other)
+    except (_Unencodable, cbor2.CBOREncodeError) as error:
+        raise _describe_failure(value, error) from None
+
+
+# -- failure path: find what could not be encoded --------------------------------------------
+
+_NATIVE_LEAF_TYPES: Final = (type(None), bool, int, float, str, bytes, bytearray, uuid.UUID)
+
+
+def _describe_failure(value: object, error: BaseException) -> UnencodableValueError:
+    """Re-walk the input to name the offending value and where it is."""
+    found = _find_unencodable(value, [], set())
+    if found is None:  # cbor2 failed for a reason the walk does not model
+        return UnencodableValueError(type(value), "value", str(error))
+    path, culprit, reason = found
+    return UnencodableValueError(type(culprit), _format_path(path), reason)
+
+
+def _children(value: object) -> Iterator[tuple[str, object]] | None:
+    """(path segment, child) pairs of a container value, or None for a leaf."""
+    if isinstance(value, list | tuple):
+        return ((f"[{index}]", item) for index, item in enumerate(value))
+    if isinstance(value, dict):
+        return _dict_children(value)
+    if isinstance(value, set | frozenset):
+        return ((f"[{index}]", item) for index, item in enumerate(value))
+    if isinstance(value, RecordID):
+        return iter([(".id", value.id)])
+    if isinstance(value, BoundIncluded | BoundExcluded):
+        return iter([(".value", value.value)])
+    if isinstance(value, Range):
+        return iter([(".begin", value.begin), (".end", value.end)])
+    if isinstance(value, cbor2.CBORTag):
+        return iter([(".value", value.value)])
+    if isinstance(value, msgspec.Struct):
+        return ((f".{name}", getattr(value, name)) for name, _ in _struct_fields(type(value)))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return ((f".{f.name}", getattr(value, f.name)) for f in dataclasses.fields(value))
+    return None
+
+
+def _dict_children(value: dict[Any, Any]) -> Iterator[tuple[str, object]]:
+    for key, item in value.items():
+        yield f"[<key {key!r}>]", key
+        yield f"[{key!r}]", item
+
+
+def _is_encodable_leaf(value: object) -> bool:
+    if isinstance(value, _NATIVE_LEAF_TYPES):
+        return True
+    for base in type(value).__mro__[:-1]:
+        hook = _ENCODERS.get(base)
+        if hook is not None:
+            return hook is not _reject
+    return False
+
+
+def _find_unencodable(
+    value: object, path: list[str], on_stack: set[int]
+) -> tuple[list[str], object, str | None] | None:
+    children = _children(value)
+    if children is None:
+        return None if _is_encodable_leaf(value) else (path, value, None)
+    if id(value) in on_stack:
+        return (path, value, "the value contains itself (a reference cycle)")
+    on_stack.add(id(value))
+    for segment, child in children:
+        found = _find_unencodable(child, [*path, segment], on_stack)
+        if found is not None:
+            return found
+    on_stack.discard(id(value))
+    return None
+
+
+def _format_path(path: list[str]) -> str:
+    """``['params'][1]`` -> ``params[1]``: a top-level map key reads as a name."""
+    if not path:
+        return "value"
+    first = path[0]
+    if first.startswith("['") and first.endswith("']"):
+        return first[2:-2] + "".join(path[1:])
+    return "value" + "".join(path)
+
+
+# --------------------------------------------------------------------------------------------
+# Decoding
+# --------------------------------------------------------------------------------------------
+
+_Decoder = Callable[[Any], Any]
+_SemanticDecoder = Callable[[Any, bool], Any]
+_PLAIN_RECORD_KEY_TYPES: Final = (str, int, uuid.UUID)
+
+
+def _thaw(value: Any) -> Any:
+    """Mutable copy of a value cbor2 decoded immutably (tuples, frozendicts, frozensets).
+
+    cbor2 hands a ``tag_hook`` the tag's content decoded immutably; record ids made of arrays
+    or objects are thawed back so they look like every other decoded array or object.
+    """
+    if type(value) is tuple:
+        return [_thaw(item) for item in value]
+    if type(value) is cbor2.frozendict:
+        return {key: _thaw(item) for key, item in value.items()}
+    if type(value) is frozenset:
+        return _decode_set([_thaw(item) for item in value], False)
+    if type(value) is Range:
+        return Range(_thaw(value.begin), _thaw(value.end))
+    if type(value) is BoundIncluded:
+        return BoundIncluded(_thaw(value.value))
+    if type(value) is BoundExcluded:
+        return BoundExcluded(_thaw(value.value))
+    return value
+
+
+def _decode_record_id(value: Any) -> RecordID:
+    table, key = value
+    if type(table) is not str:
+        raise TypeError("record id table must be a string")
+    if not isinstance(key, _PLAIN_RECORD_KEY_TYPES) or isinstance(key, bool):
+        return RecordID(table, _thaw(key))  # arrays, objects and ranges: checked build
+    return RecordID._trusted(table, key)
+
+
+def _decode_datetime(value: Any) -> Datetime:
+    return Datetime(*value) if value else Datetime(0)  # [] is the epoch itself
+
+
+def _decode_file(value: Any) -> File:
+    bucket, key = value
+    return File(bucket, key)
+
+
+def _decode_point(value: Any) -> GeometryPoint:
+    x, y = value
+    return GeometryPoint(x, y)
+
+
+# Tags whose content is scalars or fixed tuples go through cbor2's tag_hook, which hands over
+# the content decoded immutably but is much cheaper per tag than a semantic decoder.
+_TAG_DECODERS: Final[dict[int, _Decoder]] = {
+    TAG_NONE: lambda value: NONE,
+    TAG_TABLE: Table,
+    TAG_RECORD_ID: _decode_record_id,
+    TAG_UUID_STRING: uuid.UUID,
+    TAG_DECIMAL: decimal.Decimal,
+    TAG_DATETIME: _decode_datetime,
+    TAG_DURATION_STRING: Duration.parse,
+    TAG_DURATION: lambda value: Duration(*value),
+    TAG_FILE: _decode_file,
+    TAG_GEOMETRY_POINT: _decode_point,
+    TAG_GEOMETRY_LINE: GeometryLine,
+    TAG_GEOMETRY_POLYGON: GeometryPolygon,
+    TAG_GEOMETRY_MULTI_POINT: GeometryMultiPoint,
+    TAG_GEOMETRY_MULTI_LINE: GeometryMultiLine,
+    TAG_GEOMETRY_MULTI_POLYGON: GeometryMultiPolygon,
+    TAG_GEOMETRY_COLLECTION: GeometryCollection,
+}
+
+
+def _decode_set(value: Any, immutable: bool) -> Any:
+    try:
+        return frozenset(value) if immutable else set(value)
+    except TypeError:  # some element is unhashable (e.g. an object)
+        return SurrealSet(value)
+
+
+def _decode_range(value: Any, immutable: bool) -> Range:
+    begin, end = value
+    return Range(None if begin is NONE else begin, None if end is NONE else end)
+
+
+# Tags whose content may hold arbitrary (mutable) values, and tag 0 which cbor2 would
+# otherwise decode itself, use semantic decoders.
+_SEMANTIC_DECODERS: Final[dict[int, _SemanticDecoder]] = {
+    TAG_DATETIME_ISO: lambda value, immutable: Datetime.parse(value),
+    TAG_RANGE: _decode_range,
+    TAG_BOUND_INCLUDED: lambda value, immutable: BoundIncluded(value),
+    TAG_BOUND_EXCLUDED: lambda value, immutable: BoundExcluded(value),
+    TAG_SET: _decode_set,
+}
+
+
+def decode(data: bytes) -> tuple[Any, list[int]]:
+    """Decode one CBOR message; return it with the tags that could not be decoded.
+
+    A tag we do not know, or a known tag with malformed content, does not fail the message:
+    it stays in place as a ``cbor2.CBORTag`` and its number is listed, so the caller can still
+    read the reply's ``id`` and fail just that call. The list is empty on the normal path.
+    Raises ``CBORDecodeFailed`` when the bytes are not valid CBOR.
+    """
+    undecoded: list[int] = []
+
+    def decode_tag(tag: cbor2.CBORTag, immutable: bool) -> Any:
+        decoder = _TAG_DECODERS.get(tag.tag)
+        if decoder is not None:
+            try:
+                return decoder(tag.value)
+            except Exception:  # malformed content: keep the tag as it is
+                pass
+        undecoded.append(tag.tag)
+        return tag
+
+    try:
+        result = cbor2.loads(data, semantic_decoders=_SEMANTIC_DECODERS, tag_hook=decode_tag)
+    except cbor2.CBORDecodeError as error:
+        if error.__cause__ is None or isinstance(error.__cause__, cbor2.CBORDecodeError):
+            raise CBORDecodeFailed(f"invalid CBOR message: {error}") from error
+        # A semantic decoder rejected its content: decode again, keeping such tags raw.
+        return _decode_leniently(data)
+    return result, undecoded
+
+
+def _decode_leniently(data: bytes) -> tuple[Any, list[int]]:
+    """Slow path of ``decode``: semantic tags whose content does not fit stay as ``CBORTag``."""
+    undecoded: list[int] = []
+
+    def decode_tag(tag: cbor2.CBORTag, immutable: bool) -> Any:
+        decoder = _TAG_DECODERS.get(tag.tag)
+        if decoder is not None:
+            try:
+                return decoder(tag.value)
+            except Exception:
+                pass
+        undecoded.append(tag.tag)
+        return tag
+
+    def lenient(tag: int, decoder: _SemanticDecoder) -> _SemanticDecoder:
+        def decode_or_keep(value: Any, immutable: bool) -> Any:
+            try:
+                return decoder(value, immutable)
+            except Exception:
+                undecoded.append(tag)
+                return cbor2.CBORTag(tag, value)
+
+        return decode_or_keep
+
+    decoders = {tag: lenient(tag, decoder) for tag, decoder in _SEMANTIC_DECODERS.items()}
+    try:
+        result = cbor2.loads(data, semantic_decoders=decoders, tag_hook=decode_tag)
+    except cbor2.CBORDecodeError as error:
+        raise CBORDecodeFailed(f"invalid CBOR message: {error}") from error
+    return result, undecoded

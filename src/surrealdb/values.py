@@ -1,0 +1,907 @@
+"""SurrealDB value types that have no exact Python builtin counterpart.
+
+Python builtins cover most SurrealDB values (NULL is ``None``, objects are ``dict`` ...). The
+types here cover the rest: ``NONE`` (absent, distinct from NULL), record ids, tables,
+nanosecond datetimes and durations, ranges, files and geometries. They are immutable value
+objects (equality and hash by value) so that decoded replies can be compared and used as keys.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from datetime import UTC, timedelta
+from datetime import datetime as _PyDatetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, Final, TypeAlias
+
+import msgspec
+from msgspec.structs import force_setattr
+
+__all__ = [
+    "NONE",
+    "Bound",
+    "BoundExcluded",
+    "BoundIncluded",
+    "Datetime",
+    "Duration",
+    "File",
+    "Geometry",
+    "GeometryCollection",
+    "GeometryLine",
+    "GeometryMultiLine",
+    "GeometryMultiPoint",
+    "GeometryMultiPolygon",
+    "GeometryPoint",
+    "GeometryPolygon",
+    "Range",
+    "RecordID",
+    "RecordIdKey",
+    "SurrealNone",
+    "SurrealSet",
+    "Table",
+]
+
+_NS_PER_SECOND: Final = 1_000_000_000
+_SECONDS_PER_DAY: Final = 86_400
+
+
+# --------------------------------------------------------------------------------------------
+# NONE
+# --------------------------------------------------------------------------------------------
+
+
+class SurrealNone:
+    """Type of ``NONE``: SurrealDB's "no value", which differs from NULL (Python ``None``).
+
+    A field set to NONE is absent from a record, while a field set to NULL exists and is null.
+    There is exactly one instance, ``NONE``; it is falsy like ``None``.
+    """
+
+    __slots__ = ()
+    _instance: SurrealNone | None = None
+
+    def __new__(cls) -> SurrealNone:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "NONE"
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __reduce__(self) -> str:
+        # Pickle and copy by name so the singleton stays unique.
+        return "NONE"
+
+
+NONE: Final = SurrealNone()
+
+
+# --------------------------------------------------------------------------------------------
+# Simple value types
+# --------------------------------------------------------------------------------------------
+
+
+class Table(msgspec.Struct, frozen=True, gc=False):
+    """A table name as a value (CBOR tag 7), e.g. the result of ``type::table('user')``."""
+
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class File(msgspec.Struct, frozen=True, gc=False):
+    """A reference to a file stored in a SurrealDB bucket (CBOR tag 55)."""
+
+    bucket: str
+    key: str
+
+
+class SurrealSet(list[Any]):
+    """A SurrealDB set whose elements are not all hashable, so it cannot be a Python ``set``.
+
+    Sets with hashable elements decode to ``set``; this list subclass keeps the others and
+    encodes back as a set (CBOR tag 56), so a decoded value round-trips unchanged.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"SurrealSet({list.__repr__(self)})"
+
+
+# --------------------------------------------------------------------------------------------
+# Duration and Datetime
+# --------------------------------------------------------------------------------------------
+
+_DURATION_UNITS_NS: Final[dict[str, int]] = {
+    "ns": 1,
+    "us": 1_000,
+    "µs": 1_000,  # MICRO SIGN
+    "μs": 1_000,  # GREEK SMALL LETTER MU
+    "ms": 1_000_000,
+    "s": _NS_PER_SECOND,
+    "m": 60 * _NS_PER_SECOND,
+    "h": 3_600 * _NS_PER_SECOND,
+    "d": _SECONDS_PER_DAY * _NS_PER_SECOND,
+    "w": 7 * _SECONDS_PER_DAY * _NS_PER_SECOND,
+    "y": 365 * _SECONDS_PER_DAY * _NS_PER_SECOND,
+}
+_DURATION_PART: Final = re.compile(r"(\d+)(ns|us|µs|μs|ms|s|m|h|d|w|y)")
+_DURATION_TEXT: Final = re.compile(r"(?:\d+(?:ns|us|µs|μs|ms|s|m|h|d|w|y))+")
+
+# Units used by str(Duration), largest first, as (suffix, seconds) then (suffix, nanoseconds).
+_DURATION_SECOND_UNITS: Final = (
+    ("y", 365 * _SECONDS_PER_DAY),
+    ("w", 7 * _SECONDS_PER_DAY),
+    ("d", _SECONDS_PER_DAY),
+    ("h", 3_600),
+    ("m", 60),
+    ("s", 1),
+)
+_DURATION_SUBSECOND_UNITS: Final = (("ms", 1_000_000), ("µs", 1_000), ("ns", 1))
+
+
+def _check_ints(seconds: object, nanoseconds: object) -> None:
+    if type(seconds) is not int or type(nanoseconds) is not int:
+        raise TypeError(
+            "seconds and nanoseconds must be ints, "
+            f"got {type(seconds).__name__} and {type(nanoseconds).__name__}"
+        )
+
+
+class Duration(msgspec.Struct, frozen=True, order=True, gc=False):
+    """A non-negative SurrealDB duration with nanosecond precision (CBOR tag 14).
+
+    ``nanoseconds`` is normalised into ``[0, 1e9)`` by carrying into ``seconds``, so equal
+    durations always have equal fields (and therefore equal hashes and correct ordering).
+    """
+
+    seconds: int = 0
+    nanoseconds: int = 0
+
+    def __post_init__(self) -> None:
+        if type(self.seconds) is not int or type(self.nanoseconds) is not int:
+            _check_ints(self.seconds, self.nanoseconds)
+        if not 0 <= self.nanoseconds < _NS_PER_SECOND:
+            carry, nanoseconds = divmod(self.nanoseconds, _NS_PER_SECOND)
+            force_setattr(self, "seconds", self.seconds + carry)
+            force_setattr(self, "nanoseconds", nanoseconds)
+        if self.seconds < 0:
+            raise ValueError("SurrealDB durations cannot be negative")
+
+    @classmethod
+    def parse(cls, text: str) -> Duration:
+        """Parse SurrealQL duration text such as ``1h5m30s1ms`` (units ns us µs ms s m h d w y)."""
+        if not _DURATION_TEXT.fullmatch(text):
+            raise ValueError(f"invalid duration: {text!r}")
+        total = sum(
+            int(amount) * _DURATION_UNITS_NS[unit] for amount, unit in _DURATION_PART.findall(text)
+        )
+        return cls.from_nanoseconds(total)
+
+    @classmethod
+    def from_nanoseconds(cls, nanoseconds: int) -> Duration:
+        """Build a duration from a total number of nanoseconds."""
+        seconds, rest = divmod(nanoseconds, _NS_PER_SECOND)
+        return cls(seconds, rest)
+
+    @classmethod
+    def from_timedelta(cls, delta: timedelta) -> Duration:
+        """Convert a (non-negative) ``datetime.timedelta`` exactly."""
+        return cls(delta.days * _SECONDS_PER_DAY + delta.seconds, delta.microseconds * 1_000)
+
+    def to_timedelta(self) -> timedelta:
+        """Convert to ``datetime.timedelta``, truncating to microseconds."""
+        return timedelta(seconds=self.seconds, microseconds=self.nanoseconds // 1_000)
+
+    @property
+    def total_nanoseconds(self) -> int:
+        """The whole duration in nanoseconds."""
+        return self.seconds * _NS_PER_SECOND + self.nanoseconds
+
+    def __str__(self) -> str:
+        """The canonical compact SurrealQL form, as SurrealDB prints it (``1h5m``, ``0ns``)."""
+        if self.seconds == 0 and self.nanoseconds == 0:
+            return "0ns"
+        parts: list[str] = []
+        rest = self.seconds
+        for suffix, size in _DURATION_SECOND_UNITS:
+            amount, rest = divmod(rest, size)
+            if amount:
+                parts.append(f"{amount}{suffix}")
+        rest = self.nanoseconds
+        for suffix, size in _DURATION_SUBSECOND_UNITS:
+            amount, rest = divmod(rest, size)
+            if amount:
+                parts.append(f"{amount}{suffix}")
+        return "".join(parts)
+
+
+_ISO_DATETIME: Final = re.compile(
+    r"(?P<year>[+-]?\d{4,6})-(?P<month>\d{2})-(?P<day>\d{2})"
+    r"(?:[Tt ](?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:[.,](?P<fraction>\d+))?)?)?"
+    r"(?:(?P<utc>[Zz])|(?P<sign>[+-])(?P<offset_hours>\d{2}):?(?P<offset_minutes>\d{2}))?"
+)
+_PY_EPOCH: Final = _PyDatetime(1970, 1, 1, tzinfo=UTC)
+_PY_EPOCH_NAIVE: Final = _PyDatetime(1970, 1, 1)
+
+
+def _days_from_civil(year: int, month: int, day: int) -> int:
+    """Days since 1970-01-01 for a proleptic Gregorian date (any year)."""
+    year -= month <= 2
+    era = year // 400
+    year_of_era = year - era * 400
+    day_of_year = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
+    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
+    return era * 146_097 + day_of_era - 719_468
+
+
+def _civil_from_days(days: int) -> tuple[int, int, int]:
+    """Inverse of ``_days_from_civil``: (year, month, day) for days since 1970-01-01."""
+    days += 719_468
+    era = days // 146_097
+    day_of_era = days - era * 146_097
+    year_of_era = (
+        day_of_era - day_of_era // 1460 + day_of_era // 36_524 - day_of_era // 146_096
+    ) // 365
+    day_of_year = day_of_era - (365 * year_of_era + year_of_era // 4 - year_of_era // 100)
+    shifted_month = (5 * day_of_year + 2) // 153
+    day = day_of_year - (153 * shifted_month + 2) // 5 + 1
+    month = shifted_month + 3 if shifted_month < 10 else shifted_month - 9
+    return year_of_era + era * 400 + (month <= 2), month, day
+
+
+class Datetime(msgspec.Struct, frozen=True, order=True, gc=False):
+    """A UTC instant with nanosecond precision (CBOR tag 12).
+
+    Python's ``datetime`` stops at microseconds; SurrealDB keeps nanoseconds, so decoded
+    datetimes use this type to round-trip exactly. ``seconds`` counts from the Unix epoch and
+    ``nanoseconds`` is normalised into ``[0, 1e9)``.
+    """
+
+    seconds: int
+    nanoseconds: int = 0
+
+    def __post_init__(self) -> None:
+        if type(self.seconds) is not int or type(self.nanoseconds) is not int:
+            _check_ints(self.seconds, self.nanoseconds)
+        if not 0 <= self.nanoseconds < _NS_PER_SECOND:
+            carry, nanoseconds = divmod(self.nanoseconds, _NS_PER_SECOND)
+            force_setattr(self, "seconds", self.seconds + carry)
+            force_setattr(self, "nanoseconds", nanoseconds)
+
+    @classmethod
+    def now(cls) -> Datetime:
+        """The current time, with the clock's full (nanosecond) resolution."""
+        seconds, nanoseconds = divmod(time.time_ns(), _NS_PER_SECOND)
+        return cls(seconds, nanoseconds)
+
+    @classmethod
+    def from_datetime(cls, value: _PyDatetime) -> Datetime:
+        """Convert a ``datetime.datetime``; a naive datetime is taken to be UTC."""
+        delta = value - (_PY_EPOCH_NAIVE if value.tzinfo is None else _PY_EPOCH)
+        return cls(delta.days * _SECONDS_PER_DAY + delta.seconds, delta.microseconds * 1_000)
+
+    def to_datetime(self) -> _PyDatetime:
+        """Convert to an aware UTC ``datetime.datetime``, truncating to microseconds."""
+        return _PY_EPOCH + timedelta(seconds=self.seconds, microseconds=self.nanoseconds // 1_000)
+
+    @classmethod
+    def parse(cls, text: str) -> Datetime:
+        """Parse an ISO 8601 / RFC 3339 datetime, keeping up to 9 fraction digits.
+
+        A missing offset means UTC. Digits beyond nanoseconds are truncated.
+        """
+        match = _ISO_DATETIME.fullmatch(text.strip())
+        if match is None:
+            raise ValueError(f"invalid datetime: {text!r}")
+        year, month, day = int(match["year"]), int(match["month"]), int(match["day"])
+        hour, minute = int(match["hour"] or 0), int(match["minute"] or 0)
+        second = int(match["second"] or 0)
+        days = _days_from_civil(year, month, day)
+        if _civil_from_days(days) != (year, month, day) or hour > 23 or minute > 59 or second > 59:
+            raise ValueError(f"invalid datetime: {text!r}")
+        seconds = days * _SECONDS_PER_DAY + hour * 3_600 + minute * 60 + second
+        if match["sign"] is not None:
+            offset = int(match["offset_hours"]) * 3_600 + int(match["offset_minutes"]) * 60
+            seconds += -offset if match["sign"] == "+" else offset
+        fraction = match["fraction"] or ""
+        nanoseconds = int(fraction[:9].ljust(9, "0"))
+        return cls(seconds, nanoseconds)
+
+    def __str__(self) -> str:
+        """ISO 8601 in UTC with ``Z``; the fraction has 0, 3, 6 or 9 digits as needed."""
+        days, second_of_day = divmod(self.seconds, _SECONDS_PER_DAY)
+        year, month, day = _civil_from_days(days)
+        hour, rest = divmod(second_of_day, 3_600)
+        minute, second = divmod(rest, 60)
+        year_text = f"{year:04d}" if 0 <= year <= 9999 else f"{year:+07d}"
+        text = f"{year_text}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}"
+        nanoseconds = self.nanoseconds
+        if nanoseconds == 0:
+            fraction = ""
+        elif nanoseconds % 1_000_000 == 0:
+            fraction = f".{nanoseconds // 1_000_000:03d}"
+        elif nanoseconds % 1_000 == 0:
+            fraction = f".{nanoseconds // 1_000:06d}"
+        else:
+            fraction = f".{nanoseconds:09d}"
+        return f"{text}{fraction}Z"
+
+
+# --------------------------------------------------------------------------------------------
+# Ranges
+# --------------------------------------------------------------------------------------------
+
+
+class BoundIncluded(msgspec.Struct, frozen=True):
+    """A range bound that includes its value (CBOR tag 50)."""
+
+    value: Any
+
+
+class BoundExcluded(msgspec.Struct, frozen=True):
+    """A range bound that excludes its value (CBOR tag 51)."""
+
+    value: Any
+
+
+Bound: TypeAlias = BoundIncluded | BoundExcluded
+
+
+class Range(msgspec.Struct, frozen=True):
+    """A range such as ``1..5`` or ``1>..=5`` (CBOR tag 49); a ``None`` bound is unbounded."""
+
+    begin: Bound | None
+    end: Bound | None
+
+
+# --------------------------------------------------------------------------------------------
+# Geometries
+# --------------------------------------------------------------------------------------------
+
+
+class GeometryPoint(msgspec.Struct, frozen=True, gc=False):
+    """A point (CBOR tag 88); coordinates are stored as floats, like SurrealDB does."""
+
+    x: float
+    y: float
+
+    def __post_init__(self) -> None:
+        if type(self.x) is not float:
+            force_setattr(self, "x", float(self.x))
+        if type(self.y) is not float:
+            force_setattr(self, "y", float(self.y))
+
+
+def _as_tuple(owner: msgspec.Struct, field: str) -> None:
+    """Store a sequence field as a tuple so the geometry stays immutable and hashable."""
+    items = getattr(owner, field)
+    if type(items) is not tuple:
+        force_setattr(owner, field, tuple(items))
+
+
+class GeometryLine(msgspec.Struct, frozen=True):
+    """A line string (CBOR tag 89): two or more points."""
+
+    points: tuple[GeometryPoint, ...]
+
+    def __post_init__(self) -> None:
+        _as_tuple(self, "points")
+
+
+class GeometryPolygon(msgspec.Struct, frozen=True):
+    """A polygon (CBOR tag 90): an exterior ring then interior rings, each a closed line."""
+
+    lines: tuple[GeometryLine, ...]
+
+    def __post_init__(self) -> None:
+        _as_tuple(self, "lines")
+
+
+class GeometryMultiPoint(msgspec.Struct, frozen=True):
+    """A collection of points (CBOR tag 91)."""
+
+    points: tuple[GeometryPoint, ...]
+
+    def __post_init__(self) -> None:
+        _as_tuple(self, "points")
+
+
+class GeometryMultiLine(msgspec.Struct, frozen=True):
+    """A collection of lines (CBOR tag 92)."""
+
+    lines: tuple[GeometryLine, ...]
+
+    def __post_init__(self) -> None:
+        _as_tuple(self, "lines")
+
+
+class GeometryMultiPolygon(msgspec.Struct, frozen=True):
+    """A collection of polygons (CBOR tag 93)."""
+
+    polygons: tuple[GeometryPolygon, ...]
+
+    def __post_init__(self) -> None:
+        _as_tuple(self, "polygons")
+
+
+class GeometryCollection(msgspec.Struct, frozen=True):
+    """A collection of any geometries (CBOR tag 94)."""
+
+    geometries: tuple[Geometry, ...]
+
+    def __post_init__(self) -> None:
+        _as_tuple(self, "geometries")
+
+
+Geometry: TypeAlias = (
+    GeometryPoint
+    | GeometryLine
+    | GeometryPolygon
+    | GeometryMultiPoint
+    | GeometryMultiLine
+    | GeometryMultiPolygon
+    | GeometryCollection
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Record ids
+# --------------------------------------------------------------------------------------------
+
+RecordIdKey: TypeAlias = (
+    str | int | list[Any] | tuple[Any, ...] | dict[str, Any] | uuid.UUID | Range
+)
+"""What may follow ``table:`` in a record id; a ``Range`` id selects a range of records."""
+
+_RECORD_ID_KEY_TYPES: Final = (str, int, list, tuple, dict, uuid.UUID, Range)
+_ARRAY_MARKER: Final = object()
+_OBJECT_MARKER: Final = object()
+_SET_MARKER: Final = object()
+
+
+def _freeze(value: object) -> object:
+    """A hashable stand-in for a (possibly nested) id value, equal exactly when values are.
+
+    Markers keep arrays, objects and sets apart even when their contents would compare equal.
+    """
+    if isinstance(value, list | tuple):
+        return (_ARRAY_MARKER, *map(_freeze, value))
+    if isinstance(value, dict):
+        return (_OBJECT_MARKER, frozenset((key, _freeze(item)) for key, item in value.items()))
+    if isinstance(value, set | frozenset):
+        return (_SET_MARKER, frozenset(value))
+    if isinstance(value, Range):
+        return (Range, _freeze_bound(value.begin), _freeze_bound(value.end))
+    return value
+
+
+def _freeze_bound(bound: Bound | None) -> object:
+    return None if bound is None else (type(bound), _freeze(bound.value))
+
+
+class RecordID:
+    """A record id ``table:id`` (CBOR tag 8).
+
+    The id may be a string, an int, an array, an object, a UUID or a ``Range`` (nested values
+    allowed). Equality and hashing go by value, so ids decoded with lists still hash.
+    """
+
+    __slots__ = ("_id", "_table")
+
+    _table: str
+    _id: RecordIdKey
+
+    def __init__(self, table: str | Table, id: RecordIdKey) -> None:
+        if isinstance(table, Table):
+            table = table.name
+        elif type(table) is not str:
+            raise TypeError(f"record id table must be a str, got {type(table).__name__}")
+        if not isinstance(id, _RECORD_ID_KEY_TYPES) or isinstance(id, bool):
+            raise TypeError(
+                "record id must be a str, int, list, tuple, dict, uuid.UUID or Range, "
+                f"got {type(id).__name__}"
+            )
+        self._table = table
+        self._id = id
+
+    @classmethod
+    def _trusted(cls, table: str, id: RecordIdKey) -> RecordID:
+        """Build without checks; for the decoder, which has already checked the parts."""
+        record = object.__new__(cls)
+        record._table = table
+        record._id = id
+        return record
+
+    @property
+    def table(self) -> str:
+        """The table name."""
+        return self._table
+
+    @property
+    def id(self) -> RecordIdKey:
+        """The id within the table."""
+        return self._id
+
+    def __reduce__(self) -> tuple[type[RecordID], tuple[str, RecordIdKey]]:
+        return (RecordID, (self._table, self._id))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RecordID):
+            return NotImplemented
+        if self._table != other._table:
+            return False
+        if self._id == other._id and type(self._id) is type(other._id):
+            return True
+        return _freeze(self._id) == _freeze(other._id)
+
+    def __hash__(self) -> int:
+        return hash((self._table, _freeze(self._id)))
+
+    def __repr__(self) -> str:
+        return f"RecordID({self.table!r}, {self.id!r})"
+
+    def __str__(self) -> str:
+        """The SurrealQL form, e.g. ``user:john``, ``user:⟨a b⟩``, ``user:[1, 'a']``."""
+        return f"{_format_ident(self.table)}:{_format_id_key(self.id)}"
+
+    @classmethod
+    def parse(cls, text: str) -> RecordID:
+        """Parse the SurrealQL form produced by ``str()`` (also accepts backtick escaping)."""
+        parser = _Parser(text)
+        table = parser.parse_ident()
+        parser.expect(":")
+        key = parser.parse_id_key_or_range()
+        parser.expect_end()
+        return cls(table, key)
+
+
+# --------------------------------------------------------------------------------------------
+# SurrealQL literal formatting (for RecordID.__str__)
+# --------------------------------------------------------------------------------------------
+
+_PLAIN_IDENT: Final = re.compile(r"[A-Za-z0-9_]*[A-Za-z][A-Za-z0-9_]*")
+_STRING_ESCAPES: Final = {
+    "\\": "\\\\",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "\b": "\\b",
+    "\f": "\\f",
+}
+
+
+def _format_ident(text: str) -> str:
+    """A table name or string id: bare when plain, else in ⟨⟩ (backticks if it holds ⟩)."""
+    if _PLAIN_IDENT.fullmatch(text):
+        return text
+    if "⟩" not in text:
+        return "⟨" + text.replace("\\", "\\\\") + "⟩"
+    return "`" + text.replace("\\", "\\\\").replace("`", "\\`") + "`"
+
+
+def _format_string(text: str) -> str:
+    quote = '"' if "'" in text and '"' not in text else "'"
+    escaped = "".join(_STRING_ESCAPES.get(char, char) for char in text)
+    return quote + escaped.replace(quote, "\\" + quote) + quote
+
+
+def _format_id_key(key: object) -> str:
+    if isinstance(key, str):
+        return _format_ident(key)
+    if isinstance(key, Range):
+        return _format_range(key)
+    return _format_literal(key)
+
+
+def _format_range(value: Range) -> str:
+    begin = end = ""
+    if value.begin is not None:
+        begin = _format_id_key(value.begin.value)
+        if isinstance(value.begin, BoundExcluded):
+            begin += ">"
+    if value.end is not None:
+        end = _format_id_key(value.end.value)
+        if isinstance(value.end, BoundIncluded):
+            end = "=" + end
+    return f"{begin}..{end}"
+
+
+def _format_float(value: float) -> str:
+    if value != value:
+        return "NaN"
+    if value in (float("inf"), float("-inf")):
+        return "Infinity" if value > 0 else "-Infinity"
+    return f"{value!r}f"
+
+
+def _format_literal(value: object) -> str:
+    """A SurrealQL literal for a value nested in a record id."""
+    if value is None:
+        return "NULL"
+    if value is NONE:
+        return "NONE"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return _format_float(value)
+    if isinstance(value, str):
+        return _format_string(value)
+    if isinstance(value, Decimal):
+        return f"{value:f}dec"
+    if isinstance(value, uuid.UUID):
+        return f"u'{value}'"
+    if isinstance(value, Datetime):
+        return f"d'{value}'"
+    if isinstance(value, Duration):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(map(_format_literal, value)) + "]"
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        fields = (
+            f"{_format_object_key(key)}: {_format_literal(item)}" for key, item in value.items()
+        )
+        return "{ " + ", ".join(fields) + " }"
+    return repr(value)
+
+
+def _format_object_key(key: object) -> str:
+    text = str(key)
+    return text if _PLAIN_IDENT.fullmatch(text) else _format_string(text)
+
+
+# --------------------------------------------------------------------------------------------
+# SurrealQL literal parsing (for RecordID.parse)
+# --------------------------------------------------------------------------------------------
+
+_IDENT_CHARS: Final = re.compile(r"[A-Za-z0-9_]+")
+_ID_TOKEN: Final = re.compile(r"-?[A-Za-z0-9_]+")
+_INTEGER: Final = re.compile(r"-?\d+")
+_NUMBER: Final = re.compile(
+    r"(?P<number>-?\d+(?P<float_part>\.\d+)?(?P<exponent>[eE][+-]?\d+)?)(?P<suffix>f|dec)?"
+    r"(?![A-Za-z0-9_µμ])"
+)
+_DURATION_TOKEN: Final = re.compile(r"(?:\d+(?:ns|us|µs|μs|ms|s|m|h|d|w|y))+(?![A-Za-z0-9_])")
+_KEYWORDS: Final[dict[str, object]] = {
+    "true": True,
+    "false": False,
+    "null": None,
+    "NULL": None,
+    "NONE": NONE,
+    "NaN": float("nan"),
+    "Infinity": float("inf"),
+    "-Infinity": float("-inf"),
+}
+_STRING_UNESCAPES: Final = {
+    "\\": "\\",
+    "'": "'",
+    '"': '"',
+    "`": "`",
+    "⟩": "⟩",
+    "/": "/",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+    "b": "\b",
+    "f": "\f",
+    "0": "\0",
+}
+
+
+class _Parser:
+    """A small recursive-descent parser for record ids and the SurrealQL literals inside them."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+
+    def fail(self, what: str) -> ValueError:
+        return ValueError(f"invalid record id {self.text!r}: {what} at position {self.pos}")
+
+    def peek(self, token: str) -> bool:
+        return self.text.startswith(token, self.pos)
+
+    def accept(self, token: str) -> bool:
+        if self.text.startswith(token, self.pos):
+            self.pos += len(token)
+            return True
+        return False
+
+    def expect(self, token: str) -> None:
+        if not self.accept(token):
+            raise self.fail(f"expected {token!r}")
+
+    def expect_end(self) -> None:
+        if self.pos != len(self.text):
+            raise self.fail(f"unexpected {self.text[self.pos :]!r}")
+
+    def skip_space(self) -> None:
+        while self.pos < len(self.text) and self.text[self.pos].isspace():
+            self.pos += 1
+
+    # -- record id parts ---------------------------------------------------------------------
+
+    def parse_ident(self) -> str:
+        """A bare identifier, ``⟨escaped⟩`` or ```escaped```."""
+        if self.accept("⟨"):
+            return self.parse_delimited("⟩")
+        if self.accept("`"):
+            return self.parse_delimited("`")
+        match = _IDENT_CHARS.match(self.text, self.pos)
+        if match is None:
+            raise self.fail("expected an identifier")
+        self.pos = match.end()
+        return match.group()
+
+    def parse_delimited(self, closing: str) -> str:
+        """Text up to ``closing`` with backslash escapes (after the opening delimiter)."""
+        chars: list[str] = []
+        while self.pos < len(self.text):
+            char = self.text[self.pos]
+            self.pos += 1
+            if char == closing:
+                return "".join(chars)
+            if char == "\\":
+                chars.append(self.parse_escape())
+            else:
+                chars.append(char)
+        raise self.fail(f"missing closing {closing!r}")
+
+    def parse_escape(self) -> str:
+        """The character after a backslash (``\\n``, ``\\'``, ``\\u00e9``, ``\\u{1F600}`` ...)."""
+        if self.pos >= len(self.text):
+            raise self.fail("unfinished escape")
+        char = self.text[self.pos]
+        self.pos += 1
+        if char in _STRING_UNESCAPES:
+            return _STRING_UNESCAPES[char]
+        if char == "u":
+            if self.accept("{"):
+                end = self.text.find("}", self.pos)
+                digits = self.text[self.pos : end] if end != -1 else ""
+                self.pos = end + 1
+            else:
+                digits = self.text[self.pos : self.pos + 4]
+                self.pos += 4
+            try:
+                return chr(int(digits, 16))
+            except ValueError:
+                raise self.fail(f"invalid unicode escape {digits!r}") from None
+        raise self.fail(f"invalid escape '\\{char}'")
+
+    def parse_id_key_or_range(self) -> RecordIdKey:
+        begin: Bound | None = None
+        if not self.peek("..") and not self.peek(">.."):
+            key = self.parse_id_key()
+            if not self.peek("..") and not self.peek(">.."):
+                return key
+            begin = BoundExcluded(key) if self.accept(">") else BoundIncluded(key)
+        self.expect("..")
+        end: Bound | None = None
+        if self.accept("="):
+            end = BoundIncluded(self.parse_id_key())
+        elif self.pos < len(self.text):
+            end = BoundExcluded(self.parse_id_key())
+        return Range(begin, end)
+
+    def parse_id_key(self) -> RecordIdKey:
+        """The part after ``table:``: identifier, int, uuid, array or object."""
+        if self.peek("⟨") or self.peek("`"):
+            return self.parse_ident()
+        if self.accept("["):
+            return self.parse_array()
+        if self.accept("{"):
+            return self.parse_object()
+        if self.peek("u'") or self.peek('u"'):
+            return self.parse_uuid()
+        match = _ID_TOKEN.match(self.text, self.pos)
+        if match is None:
+            raise self.fail("expected a record id key")
+        token = match.group()
+        if _INTEGER.fullmatch(token):
+            self.pos = match.end()
+            return int(token)
+        if token.startswith("-"):
+            raise self.fail(f"invalid record id key {token!r}")
+        self.pos = match.end()
+        return token
+
+    def parse_uuid(self) -> uuid.UUID:
+        self.pos += 1  # the "u" prefix
+        text = self.parse_string()
+        try:
+            return uuid.UUID(text)
+        except ValueError:
+            raise self.fail(f"invalid uuid {text!r}") from None
+
+    # -- literals ----------------------------------------------------------------------------
+
+    def parse_string(self) -> str:
+        quote = self.text[self.pos : self.pos + 1]
+        if quote not in ("'", '"'):
+            raise self.fail("expected a string")
+        self.pos += 1
+        return self.parse_delimited(quote)
+
+    def parse_literal(self) -> object:
+        """Any SurrealQL literal allowed inside an array or object id."""
+        self.skip_space()
+        if self.peek("'") or self.peek('"'):
+            return self.parse_string()
+        if self.accept("["):
+            return self.parse_array()
+        if self.accept("{"):
+            return self.parse_object()
+        if self.peek("u'") or self.peek('u"'):
+            return self.parse_uuid()
+        if self.peek("d'") or self.peek('d"'):
+            self.pos += 1
+            text = self.parse_string()
+            try:
+                return Datetime.parse(text)
+            except ValueError:
+                raise self.fail(f"invalid datetime {text!r}") from None
+        for keyword, value in _KEYWORDS.items():
+            end = self.pos + len(keyword)
+            if self.peek(keyword) and not _IDENT_CHARS.match(self.text, end):
+                self.pos = end
+                return value
+        return self.parse_number()
+
+    def parse_number(self) -> object:
+        duration = _DURATION_TOKEN.match(self.text, self.pos)
+        if duration is not None:
+            self.pos = duration.end()
+            return Duration.parse(duration.group())
+        match = _NUMBER.match(self.text, self.pos)
+        if match is None:
+            raise self.fail("expected a value")
+        self.pos = match.end()
+        number, suffix = match["number"], match["suffix"]
+        if suffix == "dec":
+            try:
+                return Decimal(number)
+            except InvalidOperation:
+                raise self.fail(f"invalid decimal {number!r}") from None
+        if suffix == "f" or match["float_part"] or match["exponent"]:
+            return float(number)
+        return int(number)
+
+    def parse_array(self) -> list[Any]:
+        items: list[Any] = []
+        self.skip_space()
+        while not self.accept("]"):
+            items.append(self.parse_literal())
+            self.skip_space()
+            if not self.accept(","):
+                self.expect("]")
+                break
+            self.skip_space()
+        return items
+
+    def parse_object(self) -> dict[str, Any]:
+        fields: dict[str, Any] = {}
+        self.skip_space()
+        while not self.accept("}"):
+            quoted = self.peek("'") or self.peek('"')
+            key = self.parse_string() if quoted else self.parse_ident()
+            self.skip_space()
+            self.expect(":")
+            fields[key] = self.parse_literal()
+            self.skip_space()
+            if not self.accept(","):
+                self.expect("}")
+                break
+            self.skip_space()
+        return fields

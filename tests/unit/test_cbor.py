@@ -1,0 +1,383 @@
+"""Unit tests for surrealdb.cbor: exact wire bytes, decoding of server shapes, errors."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import fractions
+import ipaddress
+import math
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import cbor2
+import msgspec
+import pytest
+from cbor2 import CBORTag
+
+from surrealdb.cbor import CBORDecodeFailed, UnencodableValueError, decode, encode
+from surrealdb.values import (
+    NONE,
+    BoundExcluded,
+    BoundIncluded,
+    Datetime,
+    Duration,
+    File,
+    GeometryCollection,
+    GeometryLine,
+    GeometryMultiLine,
+    GeometryMultiPoint,
+    GeometryMultiPolygon,
+    GeometryPoint,
+    GeometryPolygon,
+    Range,
+    RecordID,
+    SurrealSet,
+    Table,
+)
+
+P1, P2, P3 = GeometryPoint(0, 0), GeometryPoint(1, 0), GeometryPoint(1, 1)
+LINE = GeometryLine((P1, P2))
+RING = GeometryLine((P1, P2, P3, P1))
+POLYGON = GeometryPolygon((RING,))
+UUID = uuid.UUID("0190d1e4-1b1e-7c4a-8f3e-1234567890ab")
+
+
+def wire(value: object) -> Any:
+    """What cbor2 itself decodes our bytes to: raw tags, for building expected shapes."""
+    return cbor2.loads(encode(value))
+
+
+def assert_encodes_as(value: object, expected: object) -> None:
+    """Our bytes must be exactly what cbor2 produces for the hand-tagged expected value."""
+    assert encode(value) == cbor2.dumps(expected)
+
+
+def only(data: bytes) -> Any:
+    """Decode and insist that every tag was understood."""
+    value, undecoded = decode(data)
+    assert undecoded == []
+    return value
+
+
+# -- encoding: exact wire shapes ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (NONE, CBORTag(6, None)),
+        (None, None),
+        (Table("user"), CBORTag(7, "user")),
+        (RecordID("user", "john"), CBORTag(8, ["user", "john"])),
+        (RecordID("user", 1), CBORTag(8, ["user", 1])),
+        (RecordID("user", [1, "a"]), CBORTag(8, ["user", [1, "a"]])),
+        (RecordID("user", {"a": 1}), CBORTag(8, ["user", {"a": 1}])),
+        (RecordID("user", UUID), CBORTag(8, ["user", UUID])),
+        (UUID, UUID),
+        (Decimal("1.50"), CBORTag(10, "1.50")),
+        (Datetime(1704164645, 123456789), CBORTag(12, [1704164645, 123456789])),
+        (Datetime(0), CBORTag(12, [0, 0])),
+        (dt.datetime(2024, 1, 2, 3, 4, 5, 6), CBORTag(12, [1704164645, 6000])),
+        (
+            dt.datetime(2024, 1, 2, 5, 4, 5, tzinfo=dt.timezone(dt.timedelta(hours=2))),
+            CBORTag(12, [1704164645, 0]),
+        ),
+        (Duration(3900), CBORTag(14, [3900, 0])),
+        (dt.timedelta(hours=1, microseconds=5), CBORTag(14, [3600, 5000])),
+        ({1, 2}, CBORTag(56, [1, 2])),
+        (frozenset({"a"}), CBORTag(56, ["a"])),
+        (SurrealSet([{"a": 1}]), CBORTag(56, [{"a": 1}])),
+        (
+            Range(BoundIncluded(1), BoundExcluded(5)),
+            CBORTag(49, [CBORTag(50, 1), CBORTag(51, 5)]),
+        ),
+        (Range(None, BoundIncluded("z")), CBORTag(49, [None, CBORTag(50, "z")])),
+        (File("bucket", "/a/b"), CBORTag(55, ["bucket", "/a/b"])),
+        (P2, CBORTag(88, [1.0, 0.0])),
+        (LINE, CBORTag(89, [CBORTag(88, [0.0, 0.0]), CBORTag(88, [1.0, 0.0])])),
+        (POLYGON, CBORTag(90, [CBORTag(89, [CBORTag(88, [p.x, p.y]) for p in RING.points])])),
+        (GeometryMultiPoint((P1,)), CBORTag(91, [CBORTag(88, [0.0, 0.0])])),
+        (GeometryMultiLine((LINE,)), CBORTag(92, [wire(LINE)])),
+        (GeometryMultiPolygon((POLYGON,)), CBORTag(93, [wire(POLYGON)])),
+        (GeometryCollection((P1, LINE)), CBORTag(94, [wire(P1), wire(LINE)])),
+        (
+            [NONE, None, {"a": NONE, "b": None}],
+            [CBORTag(6, None), None, {"a": CBORTag(6, None), "b": None}],
+        ),
+        ((1, "x", b"\x00"), [1, "x", b"\x00"]),
+    ],
+)
+def test_encode_wire_shape(value: object, expected: object) -> None:
+    assert_encodes_as(value, expected)
+
+
+def test_encode_bytes_match_cbor2_for_tags() -> None:
+    # Raw tag heads are written by hand: they must be byte-identical to cbor2's own output.
+    value = [RecordID("user", "x"), Datetime(5, 6), Duration(7), NONE, Decimal(1), P1]
+    expected = [
+        CBORTag(8, ("user", "x")),
+        CBORTag(12, (5, 6)),
+        CBORTag(14, (7, 0)),
+        CBORTag(6, None),
+        CBORTag(10, "1"),
+        CBORTag(88, (0.0, 0.0)),
+    ]
+    assert encode(value) == cbor2.dumps(expected)
+
+
+def test_encode_floats_including_nan_and_infinity() -> None:
+    decoded = only(encode([1.5, math.inf, -math.inf, math.nan]))
+    assert decoded[:3] == [1.5, math.inf, -math.inf]
+    assert math.isnan(decoded[3])
+
+
+def test_encode_msgspec_structs_and_dataclasses_as_maps() -> None:
+    class Person(msgspec.Struct, rename="camel"):
+        first_name: str
+        born: Datetime
+        nick: str | msgspec.UnsetType = msgspec.UNSET
+
+    @dataclasses.dataclass
+    class Pet:
+        name: str
+        owner: RecordID
+        person: Person
+
+    pet = Pet("rex", RecordID("person", 1), Person("ann", Datetime(5)))
+    expected = {
+        "name": "rex",
+        "owner": CBORTag(8, ["person", 1]),
+        "person": {"firstName": "ann", "born": CBORTag(12, [5, 0])},
+    }
+    assert_encodes_as(pet, expected)
+    assert_encodes_as(pet, expected)  # second time through the cached hook
+
+
+def test_encode_subclasses_of_known_types() -> None:
+    class MyRecordID(RecordID):
+        pass
+
+    class MyDecimal(Decimal):
+        pass
+
+    expected = [CBORTag(8, ["a", 1]), CBORTag(10, "2.5")]
+    assert_encodes_as([MyRecordID("a", 1), MyDecimal("2.5")], expected)
+
+
+# -- encoding: errors ------------------------------------------------------------------------
+
+
+def test_unencodable_value_reports_type_and_path() -> None:
+    request = {"id": 1, "method": "query", "params": ["RETURN $x", {"tags": [1, 2, object()]}]}
+    with pytest.raises(UnencodableValueError) as caught:
+        encode(request)
+    error = caught.value
+    assert isinstance(error, TypeError)
+    assert error.path == "params[1]['tags'][2]"
+    assert error.value_type is object
+    assert str(error).startswith(
+        "cannot encode value of type 'object' at params[1]['tags'][2]: SurrealDB values are"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "path", "value_type"),
+    [
+        (object(), "value", object),
+        ([1, dt.date(2024, 1, 1)], "value[1]", dt.date),
+        ([dt.time(1, 2)], "value[0]", dt.time),
+        ({"a": fractions.Fraction(1, 3)}, "a", fractions.Fraction),
+        ({"ip": ipaddress.ip_address("127.0.0.1")}, "ip", ipaddress.IPv4Address),
+        ({"c": [1j]}, "c[0]", complex),
+        ({"m": memoryview(b"ab")}, "m", memoryview),
+        ({(1, object()): 1}, "value[<key (1, <object>)>]", tuple),
+        ([RecordID("a", [object()])], "value[0].id[0]", object),
+        ([Range(BoundIncluded(object()), None)], "value[0].begin.value", object),
+    ],
+)
+def test_unencodable_paths(value: object, path: str, value_type: type) -> None:
+    with pytest.raises(UnencodableValueError) as caught:
+        encode(value)
+    if "<object>" in path:  # the key's repr holds an address; compare its shape only
+        assert caught.value.path.startswith("value[<key (1, <object object at ")
+    else:
+        assert caught.value.path == path
+        assert caught.value.value_type is value_type
+
+
+def test_cyclic_value_is_reported() -> None:
+    items: list[Any] = [1]
+    items.append(items)
+    with pytest.raises(UnencodableValueError, match=r"at x\[1\]: the value contains itself"):
+        encode({"x": items})
+
+
+# -- decoding --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("tag", "expected"),
+    [
+        (CBORTag(6, None), NONE),
+        (CBORTag(7, "user"), Table("user")),
+        (CBORTag(8, ["user", "john"]), RecordID("user", "john")),
+        (CBORTag(8, ["user", 1]), RecordID("user", 1)),
+        (CBORTag(8, ["user", UUID]), RecordID("user", UUID)),
+        (CBORTag(8, ["user", CBORTag(9, str(UUID))]), RecordID("user", UUID)),
+        (CBORTag(9, str(UUID)), UUID),
+        (CBORTag(37, UUID.bytes), UUID),
+        (CBORTag(10, "1.2345678901234567890123456789"), Decimal("1.2345678901234567890123456789")),
+        (CBORTag(12, [1704164645, 123456789]), Datetime(1704164645, 123456789)),
+        (CBORTag(12, [5]), Datetime(5)),
+        (CBORTag(12, []), Datetime(0)),
+        (CBORTag(12, [-1, 500000000]), Datetime(-1, 500000000)),
+        (CBORTag(0, "2024-01-02T03:04:05.123456789Z"), Datetime(1704164645, 123456789)),
+        (CBORTag(13, "1h5m"), Duration(3900)),
+        (CBORTag(14, [3900]), Duration(3900)),
+        (CBORTag(14, []), Duration(0)),
+        (CBORTag(14, [0, 1]), Duration(0, 1)),
+        (CBORTag(49, [CBORTag(50, 1), CBORTag(51, 5)]), Range(BoundIncluded(1), BoundExcluded(5))),
+        (CBORTag(49, [None, None]), Range(None, None)),
+        (CBORTag(49, [CBORTag(6, None), CBORTag(50, [1])]), Range(None, BoundIncluded([1]))),
+        (CBORTag(55, ["bucket", "/k"]), File("bucket", "/k")),
+        (CBORTag(56, [1, 2]), {1, 2}),
+        (CBORTag(88, [1.5, 2.0]), GeometryPoint(1.5, 2.0)),
+        (CBORTag(89, [CBORTag(88, [0, 0]), CBORTag(88, [1, 0])]), LINE),
+        (CBORTag(94, [CBORTag(88, [0, 0]), wire(LINE)]), GeometryCollection((P1, LINE))),
+    ],
+)
+def test_decode_server_shapes(tag: CBORTag, expected: object) -> None:
+    decoded = only(cbor2.dumps(tag))
+    assert decoded == expected
+    assert type(decoded) is type(expected)
+
+
+def test_decode_nested_record_ids_use_lists_and_dicts() -> None:
+    decoded = only(cbor2.dumps(CBORTag(8, ["t", [1, {"a": [2, CBORTag(56, [[3]])]}]])))
+    assert isinstance(decoded, RecordID)
+    assert decoded.id == [1, {"a": [2, SurrealSet([[3]])]}]
+    assert type(decoded.id) is list
+    assert type(decoded.id[1]) is dict
+    assert type(decoded.id[1]["a"]) is list
+    assert type(decoded.id[1]["a"][1]) is SurrealSet
+    assert hash(decoded) == hash(RecordID("t", [1, {"a": [2, SurrealSet([[3]])]}]))
+
+
+def test_decode_record_range_id() -> None:
+    data = cbor2.dumps(CBORTag(8, ["t", CBORTag(49, [CBORTag(50, [1]), None])]))
+    decoded = only(data)
+    assert decoded == RecordID("t", Range(BoundIncluded([1]), None))
+    assert isinstance(decoded.id, Range) and decoded.id.begin is not None
+    assert type(decoded.id.begin.value) is list
+
+
+def test_decode_set_with_unhashable_elements_keeps_a_list() -> None:
+    decoded = only(cbor2.dumps(CBORTag(56, [{"a": 1}, [2]])))
+    assert type(decoded) is SurrealSet
+    assert decoded == [{"a": 1}, [2]]
+    assert encode(decoded) == cbor2.dumps(CBORTag(56, [{"a": 1}, [2]]))
+
+
+def test_decode_keeps_none_and_null_apart() -> None:
+    data = cbor2.dumps([CBORTag(6, None), None, {"a": CBORTag(6, None), "b": None}])
+    decoded = only(data)
+    assert decoded[0] is NONE and decoded[1] is None
+    assert decoded[2]["a"] is NONE and decoded[2]["b"] is None
+
+
+def test_decode_unknown_tag_keeps_the_message() -> None:
+    data = cbor2.dumps({"id": 7, "result": [1, CBORTag(999, [1, {"a": 2}]), RecordID_TAG]})
+    message, undecoded = decode(data)
+    assert message["id"] == 7
+    assert undecoded == [999]
+    assert message["result"][1] == CBORTag(999, (1, cbor2.frozendict({"a": 2})))
+    assert message["result"][2] == RecordID("a", 1)
+
+
+RecordID_TAG = CBORTag(8, ["a", 1])
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        CBORTag(12, "not a pair"),
+        CBORTag(14, [1, 2, 3]),
+        CBORTag(8, ["only table"]),
+        CBORTag(8, [1, 2]),
+        CBORTag(10, "not a number"),
+        CBORTag(9, "not a uuid"),
+        CBORTag(49, [1]),
+        CBORTag(0, "yesterday"),
+    ],
+)
+def test_decode_malformed_known_tag_keeps_the_message(bad: CBORTag) -> None:
+    message, undecoded = decode(cbor2.dumps({"id": 3, "result": [bad, CBORTag(6, None)]}))
+    assert message["id"] == 3
+    assert undecoded == [bad.tag]
+    assert isinstance(message["result"][0], CBORTag)
+    assert message["result"][0].tag == bad.tag
+    assert message["result"][1] is NONE
+
+
+@pytest.mark.parametrize("data", [b"", b"\xff", b"\x82\x01", b"\xa1\x01", b"\x7f\x61"])
+def test_decode_invalid_cbor_raises(data: bytes) -> None:
+    with pytest.raises(CBORDecodeFailed, match="invalid CBOR message"):
+        decode(data)
+    assert issubclass(CBORDecodeFailed, ValueError)
+
+
+# -- round trip ------------------------------------------------------------------------------
+
+ROUND_TRIP_VALUES: list[object] = [
+    None,
+    NONE,
+    True,
+    0,
+    -(2**63),
+    2**63 - 1,
+    1.5,
+    "text ✓",
+    b"\x00\xff",
+    [1, [2, [3]]],
+    {"a": {"b": [NONE, None]}},
+    UUID,
+    Decimal("-1.2345678901234567890123456789"),
+    Datetime(1704164645, 123456789),
+    Datetime(-62135596800),
+    Duration(3900, 1),
+    Table("user"),
+    RecordID("user", "john"),
+    RecordID("user", 1),
+    RecordID("user", [1, "a", {"b": [Datetime(1), UUID]}]),
+    RecordID("user", {"a": 1}),
+    RecordID("user", UUID),
+    RecordID("user", Range(BoundExcluded(1), BoundIncluded(9))),
+    {1, "a", NONE},
+    SurrealSet([{"a": 1}, {"b": 2}]),
+    Range(BoundIncluded(Datetime(5)), BoundExcluded(Datetime(7))),
+    Range(None, None),
+    File("bucket", "/x/y"),
+    P1,
+    LINE,
+    POLYGON,
+    GeometryMultiPoint((P1, P2)),
+    GeometryMultiLine((LINE, LINE)),
+    GeometryMultiPolygon((POLYGON,)),
+    GeometryCollection((P1, LINE, POLYGON, GeometryCollection((P2,)))),
+]
+
+
+@pytest.mark.parametrize("value", ROUND_TRIP_VALUES, ids=repr)
+def test_round_trip(value: object) -> None:
+    decoded = only(encode(value))
+    assert decoded == value
+    assert type(decoded) is type(value)
+
+
+def test_python_builtins_decode_to_surreal_types() -> None:
+    moment = dt.datetime(2024, 1, 2, 3, 4, 5, 6, tzinfo=dt.UTC)
+    decoded = only(encode([moment, dt.timedelta(minutes=65), (1, 2), frozenset({3})]))
+    assert decoded == [Datetime.from_datetime(moment), Duration(3900), [1, 2], {3}]
+    assert decoded[0].to_datetime() == moment
