@@ -98,29 +98,58 @@ class Method(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 
 
 class Schema(msgspec.Struct, frozen=True):
-    """The whole schema: the type vocabulary and the methods, in file order."""
+    """The whole schema: the type vocabulary and the methods, in file order.
+
+    `source` is the folder it came from, as named in the generated files' headers.
+    """
 
     types: dict[str, TypeDef]
     methods: dict[str, Method]
+    source: str = "schema"
 
 
 def load_schema(directory: Path) -> Schema:
     """Read `types.toml` and `rpc.toml` from `directory` and validate them together."""
-    types = _decode(directory / "types.toml", dict[str, dict[str, TypeDef]])["types"]
-    methods = _decode(directory / "rpc.toml", dict[str, dict[str, Method]])["methods"]
-    schema = Schema(types=types, methods=methods)
+    types = _decode_entries(directory / "types.toml", "types", "type", TypeDef)
+    methods = _decode_entries(directory / "rpc.toml", "methods", "method", Method)
+    schema = Schema(types=types, methods=methods, source=_display_path(directory))
     validate(schema)
     return schema
 
 
-def _decode(path: Path, kind: type[T]) -> T:
+def _display_path(directory: Path) -> str:
+    """The schema folder relative to the project root when it is inside it, for headers."""
+    root = Path(__file__).resolve().parent.parent
+    resolved = directory.resolve()
+    return (
+        resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else str(directory)
+    )
+
+
+def _decode_entries(path: Path, table: str, entry: str, kind: type[T]) -> dict[str, T]:
+    """The `[table.NAME]` entries of a TOML file, each checked against `kind`.
+
+    Entries are converted one by one so that an error names the entry and the field.
+    """
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        return msgspec.convert(raw, kind)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise SchemaError(f"{path}: {exc}") from exc
-    except msgspec.ValidationError as exc:
-        raise SchemaError(f"{path}: {exc}") from exc
+    unexpected = sorted(set(raw) - {table})
+    if unexpected or not isinstance(raw.get(table), dict):
+        raise SchemaError(
+            f"{path.name}: expected only [{table}.NAME] tables, found"
+            f" {', '.join(repr(key) for key in sorted(raw)) or 'nothing'}"
+        )
+    entries: dict[str, T] = {}
+    for name, value in raw[table].items():
+        try:
+            entries[name] = msgspec.convert(value, kind)
+        except msgspec.ValidationError as exc:
+            field = str(exc).rsplit(" - at `$", 1)
+            where = f", field '{field[1].rstrip('`').lstrip('.')}'" if len(field) == 2 else ""
+            raise SchemaError(f"{path.name}: {entry} {name!r}{where}: {field[0]}") from exc
+    return entries
 
 
 def validate(schema: Schema) -> None:

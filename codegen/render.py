@@ -45,19 +45,21 @@ def render_all(schema: Schema) -> dict[str, str]:
     environment.filters["pyrepr"] = repr
     methods = method_views(schema)
     outputs = {
-        "__init__.py": _render(environment, "package.py.jinja"),
+        "__init__.py": _render(environment, schema, "package.py.jinja"),
         "requests.py": _render(
             environment,
+            schema,
             "requests.py.jinja",
             methods=methods,
             imports=_imports(p.annotation for m in methods for p in m.params),
         ),
-        "registry.py": _render(environment, "registry.py.jinja", methods=methods),
+        "registry.py": _render(environment, schema, "registry.py.jinja", methods=methods),
     }
     for module, flavour in FLAVOURS.items():
         transports = transport_views(flavour, methods)
         outputs[f"{module}.py"] = _render(
             environment,
+            schema,
             "client.py.jinja",
             flavour=flavour,
             methods=methods,
@@ -68,9 +70,11 @@ def render_all(schema: Schema) -> dict[str, str]:
     return {path: format_python(text) for path, text in outputs.items()}
 
 
-def _render(environment: jinja2.Environment, template_name: str, **context: object) -> str:
+def _render(
+    environment: jinja2.Environment, schema: Schema, template_name: str, **context: object
+) -> str:
     template = environment.get_template(template_name)
-    return template.render(template_name=template_name, **context)
+    return template.render(template_name=template_name, source=schema.source, **context)
 
 
 def _annotations(methods: tuple[MethodView, ...]) -> list[str]:

@@ -13,12 +13,8 @@ from codegen.model import Method, Param, Schema
 DOC_WIDTH = 88
 """Docstring lines are wrapped to this width; they sit 8 spaces deep in a 100-column file."""
 
-TRANSPORT_TITLES = {"ws": "WebSocket", "http": "HTTP", "embedded": "embedded"}
-TRANSPORT_URLS = {
-    "ws": "ws:// or wss://",
-    "http": "http:// or https://",
-    "embedded": "mem://, surrealkv:// or file://",
-}
+TRANSPORT_TITLES = {"ws": "WebSocket", "http": "HTTP", "embedded": "the embedded engine"}
+TRANSPORT_NAMES = {"ws": "WebSocket", "http": "HTTP", "embedded": "embedded"}
 
 
 @dataclass(frozen=True)
@@ -84,15 +80,8 @@ class MethodView:
 
     def unsupported_docstring(self, transport: str) -> str:
         """The docstring of the method where the server cannot do it."""
-        return f"Not available over {TRANSPORT_TITLES[transport]}: {self._alternative()}."
-
-    def unsupported_message(self, transport: str) -> str:
-        """What the method raises where the server cannot do it."""
-        title = TRANSPORT_TITLES[transport]
-        return f"{self.name}() is not available over {title}: {self._alternative()}"
-
-    def _alternative(self) -> str:
-        return f"use a {' or '.join(TRANSPORT_URLS[t] for t in self.transports)} URL"
+        supported = " and ".join(TRANSPORT_TITLES[t] for t in self.transports)
+        return f"Not available over {TRANSPORT_TITLES[transport]}; available over {supported}."
 
 
 @dataclass(frozen=True)
@@ -225,15 +214,18 @@ def _docstring(method: Method) -> str:
         lines = ["Args:"]
         for param in method.params:
             wrapped = textwrap.wrap(
-                f"{param.name}: {param.doc}", width=DOC_WIDTH - 4, subsequent_indent="    "
+                f"{param.name}: {param.doc}",
+                width=DOC_WIDTH - 4,
+                subsequent_indent="    ",
+                break_on_hyphens=False,
             )
             lines.extend(f"    {line}" for line in wrapped)
         parts.append("\n".join(lines))
-    titles = ", ".join(TRANSPORT_TITLES[t] for t in method.transports)
+    titles = ", ".join(TRANSPORT_NAMES[t] for t in method.transports)
     parts.append(f"Transports: {titles}.")
     return "\n\n".join(parts)
 
 
 def _fill(paragraph: str) -> str:
     """A paragraph of the schema's text, re-wrapped for the generated file."""
-    return textwrap.fill(" ".join(paragraph.split()), width=DOC_WIDTH)
+    return textwrap.fill(" ".join(paragraph.split()), width=DOC_WIDTH, break_on_hyphens=False)

@@ -30,6 +30,24 @@ class SurrealTimeoutError(SurrealError, TimeoutError):
 class UnsupportedFeatureError(SurrealError):
     """The method is not available on this transport (the message says which one to use)."""
 
+    @classmethod
+    def for_method(cls, method: str, transport: str) -> UnsupportedFeatureError:
+        """The error of a generated method that the server does not support on `transport`."""
+        from surrealdb._generated.registry import METHODS
+
+        title = _TRANSPORT_TITLES[transport]
+        supported = [t for t in _TRANSPORT_TITLES if t in METHODS[method].transports]
+        urls = " or ".join(_TRANSPORT_URLS[t] for t in supported)
+        return cls(f"{method}() is not available over {title}: use a {urls} URL")
+
+
+_TRANSPORT_TITLES = {"ws": "WebSocket", "http": "HTTP", "embedded": "the embedded engine"}
+_TRANSPORT_URLS = {
+    "ws": "ws:// (or wss://)",
+    "http": "http:// (or https://)",
+    "embedded": "mem:// (or surrealkv://, file://)",
+}
+
 
 class ProtocolError(SurrealError):
     """The server sent something this client cannot understand (bad frame, unknown CBOR tag)."""

@@ -87,7 +87,7 @@ class RpcProtocol:
         request_id = message.get("id")
         if request_id is None or request_id is NONE:
             return _frame_without_id(message, unknown_tags)
-        if not isinstance(request_id, int):
+        if type(request_id) is not int:  # bool is an int too, and never an id of ours
             return UnroutableFrame(f"reply with an id this client never sends: {request_id!r}")
         if unknown_tags:
             return ErrorReply(request_id, _unknown_tags_error(unknown_tags))

@@ -83,8 +83,11 @@ def _network(text: str, kind: TransportKind) -> ConnectionURL:
     try:
         parts = urlsplit(text)
         port = parts.port
-    except ValueError as exc:
-        raise InvalidURLError(f"invalid URL {_without_credentials(text)!r}: {exc}") from None
+    except ValueError:
+        # The parser's own message may quote a password mistaken for a port: not shown.
+        raise InvalidURLError(
+            f"invalid URL {_without_credentials(text)!r}: its host or port cannot be parsed"
+        ) from None
     if not parts.hostname:
         raise InvalidURLError(f"the URL {_without_credentials(text)!r} names no host")
     if parts.username or parts.password:
@@ -102,11 +105,12 @@ def _network(text: str, kind: TransportKind) -> ConnectionURL:
 
 
 def _without_credentials(text: str) -> str:
-    """The URL with any `user:password@` removed, for error messages."""
-    if "@" not in text or "://" not in text:
+    """The URL with anything that may be `user:password@` hidden, for error messages.
+
+    Everything before the last `@` is hidden: a password may itself contain `/`, `?` or `#`.
+    """
+    if "@" not in text:
         return text
-    scheme, rest = text.split("://", 1)
-    host_part, sep, tail = rest.partition("/")
-    if "@" in host_part:
-        host_part = "***@" + host_part.rsplit("@", 1)[1]
-    return f"{scheme}://{host_part}{sep}{tail}"
+    scheme, separator, _ = text.partition("://")
+    after_credentials = text.rsplit("@", 1)[1]
+    return f"{scheme}://***@{after_credentials}" if separator else f"***@{after_credentials}"
