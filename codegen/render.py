@@ -11,7 +11,7 @@ from pathlib import Path
 import jinja2
 
 from codegen.model import Schema
-from codegen.view import FLAVOURS, MethodView, method_views, transport_views
+from codegen.view import FLAVOURS, MethodView, method_views, transport_views, wire_transports
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "codegen" / "templates"
@@ -53,19 +53,34 @@ def render_all(schema: Schema) -> dict[str, str]:
             methods=methods,
             imports=_imports(p.annotation for m in methods for p in m.params),
         ),
-        "registry.py": _render(environment, schema, "registry.py.jinja", methods=methods),
+        "registry.py": _render(
+            environment,
+            schema,
+            "registry.py.jinja",
+            methods=methods,
+            wire_transports=wire_transports(methods),
+        ),
     }
+    annotations = _annotations(methods)
     for module, flavour in FLAVOURS.items():
         transports = transport_views(flavour, methods)
+        unsupported = tuple(m for t in transports for m in t.unsupported)
+        outputs[f"{flavour.methods_module}.py"] = _render(
+            environment,
+            schema,
+            "methods.py.jinja",
+            flavour=flavour,
+            methods=methods,
+            imports=["from typing import overload", *_imports(annotations)],
+        )
         outputs[f"{module}.py"] = _render(
             environment,
             schema,
             "client.py.jinja",
             flavour=flavour,
-            methods=methods,
             transports=transports,
             exports=sorted([flavour.base_class, *(t.class_name for t in transports)]),
-            imports=["from typing import overload", *_imports(_annotations(methods))],
+            imports=_imports_for_overrides(unsupported),
         )
     return {path: format_python(text) for path, text in outputs.items()}
 
@@ -83,6 +98,12 @@ def _annotations(methods: tuple[MethodView, ...]) -> list[str]:
     texts += [o.result for m in methods for o in m.overloads]
     texts += [o.parameters for m in methods for o in m.overloads]
     return texts
+
+
+def _imports_for_overrides(methods: tuple[MethodView, ...]) -> list[str]:
+    """The imports of the connection classes: only what their unsupported overrides use."""
+    lines = _imports(_annotations(methods))
+    return ["from typing import overload", *lines] if any(m.overloads for m in methods) else lines
 
 
 def _imports(annotations: Iterable[str]) -> list[str]:

@@ -109,6 +109,9 @@ class FlavourView:
     title: str
     article: str
     factory: str
+    methods_class: str
+    methods_module: str
+    scopes_class: str
 
 
 FLAVOURS = {
@@ -122,6 +125,9 @@ FLAVOURS = {
         title="blocking",
         article="A blocking",
         factory="Surreal",
+        methods_class="BlockingSurrealMethods",
+        methods_module="blocking_methods",
+        scopes_class="BlockingScopes",
     ),
     "asyncio": FlavourView(
         is_async=True,
@@ -133,6 +139,9 @@ FLAVOURS = {
         title="asyncio",
         article="An asyncio",
         factory="AsyncSurreal",
+        methods_class="AsyncSurrealMethods",
+        methods_module="asyncio_methods",
+        scopes_class="AsyncScopes",
     ),
 }
 
@@ -140,6 +149,15 @@ FLAVOURS = {
 def method_views(schema: Schema) -> tuple[MethodView, ...]:
     """Every method of the schema, in file order, ready to render."""
     return tuple(_method_view(schema, name, method) for name, method in schema.methods.items())
+
+
+def wire_transports(methods: tuple[MethodView, ...]) -> dict[str, tuple[str, ...]]:
+    """For each RPC method sent on the wire, the transports where it works."""
+    merged: dict[str, set[str]] = {}
+    for method in methods:
+        merged.setdefault(method.wire, set()).update(method.transports)
+    order = list(TRANSPORT_TITLES)
+    return {wire: tuple(sorted(found, key=order.index)) for wire, found in merged.items()}
 
 
 def transport_views(

@@ -49,6 +49,14 @@ _TRANSPORT_URLS = {
 }
 
 
+class TransactionEndedError(SurrealError):
+    """The transaction was committed or cancelled (or never begun): start a new one."""
+
+
+class SessionClosedError(SurrealError):
+    """The session was closed (detached): start a new one."""
+
+
 class ProtocolError(SurrealError):
     """The server sent something this client cannot understand (bad frame, unknown CBOR tag)."""
 

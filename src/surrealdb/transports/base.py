@@ -53,6 +53,11 @@ class _ClientOptions:
         self._connect_timeout = connect_timeout
 
     @property
+    def transport_kind(self) -> TransportKind:
+        """The transport: "ws", "http" or "embedded"."""
+        return self._url.kind
+
+    @property
     def url(self) -> str:
         """The endpoint this connection talks to (never with credentials)."""
         return self._url.display

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from surrealdb import cbor
 from surrealdb.api_types import Tokens
 from surrealdb.protocol import Request
 from surrealdb.values import NONE
@@ -46,11 +47,15 @@ class HttpSessionState:
     def prepare(self, request: Request) -> Request | LocalResult:
         """The request to send for this call, or its result when the state answers it."""
         method, params = request.method, request.params
+        if request.session is not None:
+            return request  # an attached session keeps its own state on the server
         if method == "use":
             self._use(params)
             return LocalResult({"namespace": self.namespace, "database": self.database})
         if method == "let":
-            self.variables[params[0]] = params[1] if len(params) > 1 else NONE
+            value = params[1] if len(params) > 1 else NONE
+            cbor.encode(value)  # fail now, not at every later query that would carry it
+            self.variables[params[0]] = value
             return LocalResult(None)
         if method == "unset":
             self.variables.pop(params[0], None)

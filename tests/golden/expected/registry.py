@@ -48,3 +48,11 @@ METHODS: dict[str, MethodInfo] = {
         ("session_id",),
     ),
 }
+
+TRANSPORTS_BY_WIRE: dict[str, frozenset[Transport]] = {
+    "ping": frozenset(["ws", "http", "embedded"]),
+    "live": frozenset(["ws"]),
+    "select": frozenset(["ws", "http", "embedded"]),
+    "attach": frozenset(["ws", "http", "embedded"]),
+}
+"""For each RPC method as sent on the wire, the transports where the server supports it."""
