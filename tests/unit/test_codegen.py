@@ -100,7 +100,7 @@ def test_golden_output(fixture_rendered: dict[str, str], name: str) -> None:
 def test_golden_output_covers_every_shape(fixture_rendered: dict[str, str]) -> None:
     """The fixture exercises what the templates branch on (guards against a shrunken fixture)."""
     requests = fixture_rendered["requests.py"]
-    blocking = fixture_rendered["blocking.py"]
+    blocking = fixture_rendered["blocking_methods.py"]
     assert 'return Request("ping", [])' in requests
     assert "_params.without_trailing_none([_params.table(table), _params.true_or_omit(diff)])" in (
         requests
@@ -164,7 +164,7 @@ def test_check_of_an_unchanged_copy_passes(tmp_path: Path) -> None:
 def test_check_fails_when_a_generated_file_was_edited(tmp_path: Path) -> None:
     out = tmp_path / "out"
     shutil.copytree(GENERATED, out, ignore=shutil.ignore_patterns("__pycache__"))
-    target = out / "blocking.py"
+    target = out / "blocking_methods.py"
     target.write_text(
         target.read_text(encoding="utf-8").replace("def ping(", "def pong(", 1), encoding="utf-8"
     )
@@ -172,7 +172,7 @@ def test_check_fails_when_a_generated_file_was_edited(tmp_path: Path) -> None:
     assert completed.returncode == 1
     assert "make generate" in completed.stderr
     assert "1 generated module(s) differ" in completed.stderr
-    assert "blocking.py" in completed.stderr
+    assert "blocking_methods.py" in completed.stderr
     assert "-    def pong(self) -> None:" in completed.stderr
     assert "+    def ping(self) -> None:" in completed.stderr
     assert target.read_text(encoding="utf-8").count("def pong(") == 1, "--check must not write"

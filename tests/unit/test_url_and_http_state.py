@@ -194,14 +194,27 @@ def test_query_variables_are_merged_and_explicit_ones_win() -> None:
     state = HttpSessionState()
     local(state, requests.let("a", 1))
     local(state, requests.let("b", 2))
-    session = requests.attach().session
-    request = Request("query", ["RETURN $a + $b", {"b": 20, "c": 30}], session=session)
+    request = Request("query", ["RETURN $a + $b", {"b": 20, "c": 30}])
     prepared = state.prepare(request)
     assert isinstance(prepared, Request)
     assert prepared.method == "query"
     assert prepared.params == ["RETURN $a + $b", {"a": 1, "b": 20, "c": 30}]
-    assert prepared.session == session
     assert request.params[1] == {"b": 20, "c": 30}, "the caller's vars must not change"
+
+
+def test_requests_of_an_attached_session_pass_through_unchanged() -> None:
+    """An attached session keeps its namespace, database and variables on the server."""
+    state = HttpSessionState()
+    local(state, requests.let("a", 1))
+    session = requests.attach().session
+    for request in (
+        Request("query", ["RETURN $a", {"b": 2}], session=session),
+        Request("use", ["ns", "db"], session=session),
+        Request("let", ["x", 1], session=session),
+    ):
+        assert state.prepare(request) is request
+    assert state.namespace is None
+    assert state.variables == {"a": 1}
 
 
 def test_query_without_vars_gets_the_connection_variables() -> None:
