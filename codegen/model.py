@@ -32,6 +32,13 @@ ENCODERS = frozenset(
         "true_or_omit",
         "optional_list",
         "new_session_id",
+        "variables",
+        "record_data",
+        "record_data_list",
+        "patch_operations",
+        "function_name",
+        "optional_text",
+        "uuid_value",
     }
 )
 REPLIES = frozenset(

@@ -5,9 +5,12 @@ Each one checks its argument and raises a clear error before anything is sent.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+import msgspec
 
 from surrealdb.api_types import Tokens
 from surrealdb.values import NONE, RecordID, Table
@@ -150,6 +153,80 @@ def new_session_id(session_id: uuid.UUID | None) -> uuid.UUID:
     if not isinstance(session_id, uuid.UUID):
         raise TypeError(f"expected a UUID, got {type(session_id).__name__}")
     return session_id
+
+
+def variables(values: object) -> dict[str, Any] | None:
+    """Query variables: a mapping of names to values, or None."""
+    if values is None:
+        return None
+    if not isinstance(values, Mapping):
+        raise TypeError(
+            f"expected the variables as a mapping of names, got {type(values).__name__}"
+        )
+    for name in values:
+        if not isinstance(name, str):
+            raise TypeError(f"variable names must be strings, got {type(name).__name__}")
+    return dict(values)
+
+
+def record_data(data: object) -> object:
+    """A record's content: a mapping (or a msgspec Struct / dataclass instance), or None."""
+    if data is None or isinstance(data, Mapping) or _is_model(data):
+        return data
+    raise TypeError(f"expected the record's content as a mapping, got {type(data).__name__}")
+
+
+def record_data_list(data: object) -> object:
+    """One record's content, or a list of them."""
+    if isinstance(data, Mapping) or _is_model(data):
+        return data
+    if isinstance(data, Sequence) and not isinstance(data, str | bytes):
+        for index, item in enumerate(data):
+            if not (isinstance(item, Mapping) or _is_model(item)):
+                raise TypeError(
+                    f"expected a list of records' contents, but item {index} is"
+                    f" {type(item).__name__}"
+                )
+        return list(data)
+    raise TypeError(f"expected a record's content or a list of them, got {type(data).__name__}")
+
+
+def patch_operations(patches: object) -> list[Any]:
+    """JSON-Patch operations: a list of mappings, each with an `op`."""
+    if isinstance(patches, Sequence) and not isinstance(patches, str | bytes):
+        for index, operation in enumerate(patches):
+            if not isinstance(operation, Mapping) or "op" not in operation:
+                raise TypeError(f"patch {index} is not an operation like {{'op': 'replace', ...}}")
+        return list(patches)
+    raise TypeError(f"expected a list of patch operations, got {type(patches).__name__}")
+
+
+def function_name(name: object) -> str:
+    """A function's name, such as `fn::greet` or `time::now`."""
+    if not isinstance(name, str) or not name.strip():
+        raise TypeError(f"expected a function name (str), got {name!r}")
+    return name
+
+
+def optional_text(text: object) -> str | None:
+    """A string, or None."""
+    if text is None or isinstance(text, str):
+        return text
+    raise TypeError(f"expected a string or None, got {type(text).__name__}")
+
+
+def uuid_value(value: object) -> uuid.UUID:
+    """A UUID (a live query's, a session's or a transaction's id)."""
+    if not isinstance(value, uuid.UUID):
+        raise TypeError(f"expected a UUID, got {type(value).__name__}: {value!r}")
+    return value
+
+
+def _is_model(value: object) -> bool:
+    """Whether the value is a typed model instance the codec encodes as a map."""
+    return isinstance(value, msgspec.Struct) or (
+        dataclasses.is_dataclass(value) and not isinstance(value, type)
+    )
 
 
 def without_trailing_none(params: list[Any]) -> list[Any]:

@@ -113,7 +113,7 @@ def test_golden_output_covers_every_shape(fixture_rendered: dict[str, str]) -> N
         "async def live(self, table: Table | str, diff: bool = False) -> UUID:"
         in (fixture_rendered["asyncio.py"])
     )
-    assert "await self._call(request)" in fixture_rendered["asyncio.py"]
+    assert "await self._call(request)" in fixture_rendered["asyncio_methods.py"]
     assert "await" not in blocking
 
 

@@ -90,17 +90,23 @@ def unset(name: str) -> Request:
 
 def query(sql: str, vars: Mapping[str, Any] | None = None) -> Request:
     """Build the `query` request of `query()`."""
-    return Request("query", _params.without_trailing_none([_params.query_text(sql), vars]))
+    return Request(
+        "query", _params.without_trailing_none([_params.query_text(sql), _params.variables(vars)])
+    )
 
 
 def query_all(sql: str, vars: Mapping[str, Any] | None = None) -> Request:
     """Build the `query` request of `query_all()`."""
-    return Request("query", _params.without_trailing_none([_params.query_text(sql), vars]))
+    return Request(
+        "query", _params.without_trailing_none([_params.query_text(sql), _params.variables(vars)])
+    )
 
 
 def query_raw(sql: str, vars: Mapping[str, Any] | None = None) -> Request:
     """Build the `query` request of `query_raw()`."""
-    return Request("query", _params.without_trailing_none([_params.query_text(sql), vars]))
+    return Request(
+        "query", _params.without_trailing_none([_params.query_text(sql), _params.variables(vars)])
+    )
 
 
 def select(what: Resource) -> Request:
@@ -110,34 +116,44 @@ def select(what: Resource) -> Request:
 
 def create(what: Resource, data: Mapping[str, Any] | None = None) -> Request:
     """Build the `create` request of `create()`."""
-    return Request("create", _params.without_trailing_none([_params.resource(what), data]))
+    return Request(
+        "create", _params.without_trailing_none([_params.resource(what), _params.record_data(data)])
+    )
 
 
 def insert(table: Table | str, data: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> Request:
     """Build the `insert` request of `insert()`."""
-    return Request("insert", [_params.table(table), data])
+    return Request("insert", [_params.table(table), _params.record_data_list(data)])
 
 
 def insert_relation(
     table: Table | str | None, data: Mapping[str, Any] | Sequence[Mapping[str, Any]]
 ) -> Request:
     """Build the `insert_relation` request of `insert_relation()`."""
-    return Request("insert_relation", [_params.optional_table(table), data])
+    return Request(
+        "insert_relation", [_params.optional_table(table), _params.record_data_list(data)]
+    )
 
 
 def update(what: Resource, data: Mapping[str, Any] | None = None) -> Request:
     """Build the `update` request of `update()`."""
-    return Request("update", _params.without_trailing_none([_params.resource(what), data]))
+    return Request(
+        "update", _params.without_trailing_none([_params.resource(what), _params.record_data(data)])
+    )
 
 
 def upsert(what: Resource, data: Mapping[str, Any] | None = None) -> Request:
     """Build the `upsert` request of `upsert()`."""
-    return Request("upsert", _params.without_trailing_none([_params.resource(what), data]))
+    return Request(
+        "upsert", _params.without_trailing_none([_params.resource(what), _params.record_data(data)])
+    )
 
 
 def merge(what: Resource, data: Mapping[str, Any] | None = None) -> Request:
     """Build the `merge` request of `merge()`."""
-    return Request("merge", _params.without_trailing_none([_params.resource(what), data]))
+    return Request(
+        "merge", _params.without_trailing_none([_params.resource(what), _params.record_data(data)])
+    )
 
 
 def patch(what: Resource, patches: Sequence[Mapping[str, Any]], diff: bool = False) -> Request:
@@ -145,7 +161,7 @@ def patch(what: Resource, patches: Sequence[Mapping[str, Any]], diff: bool = Fal
     return Request(
         "patch",
         _params.without_trailing_none(
-            [_params.resource(what), patches, _params.true_or_omit(diff)]
+            [_params.resource(what), _params.patch_operations(patches), _params.true_or_omit(diff)]
         ),
     )
 
@@ -169,7 +185,7 @@ def relate(
                 _params.record_id(from_record),
                 _params.table(relation),
                 _params.record_id(to_record),
-                data,
+                _params.record_data(data),
             ]
         ),
     )
@@ -178,7 +194,14 @@ def relate(
 def run(name: str, version: str | None = None, args: Sequence[Any] | None = None) -> Request:
     """Build the `run` request of `run()`."""
     return Request(
-        "run", _params.without_trailing_none([name, version, _params.optional_list(args)])
+        "run",
+        _params.without_trailing_none(
+            [
+                _params.function_name(name),
+                _params.optional_text(version),
+                _params.optional_list(args),
+            ]
+        ),
     )
 
 
@@ -191,7 +214,7 @@ def live(table: Table | str, diff: bool = False) -> Request:
 
 def kill(live_id: UUID) -> Request:
     """Build the `kill` request of `kill()`."""
-    return Request("kill", [live_id])
+    return Request("kill", [_params.uuid_value(live_id)])
 
 
 def attach(session_id: UUID | None = None) -> Request:
@@ -201,7 +224,7 @@ def attach(session_id: UUID | None = None) -> Request:
 
 def detach(session_id: UUID) -> Request:
     """Build the `detach` request of `detach()`."""
-    return Request("detach", [], session=session_id)
+    return Request("detach", [], session=_params.uuid_value(session_id))
 
 
 def sessions() -> Request:
@@ -216,9 +239,9 @@ def begin() -> Request:
 
 def commit(transaction_id: UUID) -> Request:
     """Build the `commit` request of `commit()`."""
-    return Request("commit", [transaction_id])
+    return Request("commit", [_params.uuid_value(transaction_id)])
 
 
 def cancel(transaction_id: UUID) -> Request:
     """Build the `cancel` request of `cancel()`."""
-    return Request("cancel", [transaction_id])
+    return Request("cancel", [_params.uuid_value(transaction_id)])

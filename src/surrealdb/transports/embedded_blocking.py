@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Self
 
-from surrealdb.errors import SurrealConnectionError
+from surrealdb.errors import ProtocolError, SurrealConnectionError
 from surrealdb.protocol import Request, decode_body, encode_envelope
 from surrealdb.transports.base import BlockingRpcClient
 from surrealdb.transports.embedded_engine import load_engine_module
@@ -54,6 +54,8 @@ class BlockingEmbeddedTransport(BlockingRpcClient):
             reply = engine.execute(frame)
         except RuntimeError as exc:
             raise SurrealConnectionError(f"the embedded engine failed: {exc}") from None
+        except ValueError as exc:
+            raise ProtocolError(f"the embedded engine rejected the request: {exc}") from None
         return decode_body(reply)
 
     def close(self) -> None:

@@ -95,6 +95,9 @@ class HttpSessionState:
                 self.database = credentials.get("db", self.database)
         elif request.method == "authenticate":
             self._token = request.params[0]
+        elif request.method == "refresh" and isinstance(result, Mapping | Tokens):
+            access = result.access if isinstance(result, Tokens) else result.get("access")
+            self._token = access if isinstance(access, str) else self._token
 
     def _use(self, params: list[Any]) -> None:
         namespace = params[0] if params else NONE
