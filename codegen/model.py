@@ -14,6 +14,7 @@ import msgspec
 
 Transport = Literal["ws", "http", "embedded"]
 ParamWire = Literal["param", "session"]
+IntoKind = Literal["records", "value"]
 T = TypeVar("T")
 
 # The converters (surrealdb._params) and reply parsers (surrealdb._replies) the schema may name.
@@ -71,6 +72,7 @@ class TypeDef(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 
     python: str
     doc: str
+    typed: str | None = None
 
 
 class Param(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -102,6 +104,7 @@ class Method(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     params: list[Param]
     wire: str | None = None
     overloads: list[Overload] = []
+    into: IntoKind | None = None
 
 
 class Schema(msgspec.Struct, frozen=True):
@@ -193,6 +196,15 @@ def validate(schema: Schema) -> None:
             if param.default is None and seen_default:
                 raise SchemaError(f"{pwhere}, field 'default': required after an optional one")
             seen_default = seen_default or param.default is not None
+        if method.into is not None:
+            results = [method.result] if not method.overloads else []
+            results += [overload.result for overload in method.overloads]
+            for result in results:
+                if result in schema.types and schema.types[result].typed is None:
+                    raise SchemaError(
+                        f"{where}, field 'into': result type {result!r} has no 'typed' form"
+                        " in types.toml"
+                    )
         for index, overload in enumerate(method.overloads):
             owhere = f"{where}, overloads[{index}]"
             if overload.param not in names:

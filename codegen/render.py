@@ -25,6 +25,7 @@ IMPORTABLE = {
     "RecordID": "surrealdb.values",
     "Table": "surrealdb.values",
     "Record": "surrealdb.api_types",
+    "RecordContent": "surrealdb.api_types",
     "Resource": "surrealdb.api_types",
     "Token": "surrealdb.api_types",
     "Tokens": "surrealdb.api_types",
@@ -71,7 +72,7 @@ def render_all(schema: Schema) -> dict[str, str]:
             "methods.py.jinja",
             flavour=flavour,
             methods=methods,
-            imports=["from typing import overload", *_imports(annotations)],
+            imports=["from typing import TypeVar, overload", *_imports(annotations)],
         )
         outputs[f"{module}.py"] = _render(
             environment,

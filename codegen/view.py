@@ -10,6 +10,16 @@ from dataclasses import dataclass
 
 from codegen.model import Method, Param, Schema
 
+INTO_PARAMETER = "into: type[_T]"
+"""How `into=` is declared: the model class the result is converted into."""
+
+INTO_DOCS = {
+    "records": "into: A model (msgspec Struct, dataclass, TypedDict, ...) to convert each"
+    " record into, with msgspec.convert; None keeps plain dicts.",
+    "value": "into: A type to convert the result into, for example `list[Person]`; None"
+    " keeps the plain value.",
+}
+
 DOC_WIDTH = 88
 """Docstring lines are wrapped to this width; they sit 8 spaces deep in a 100-column file."""
 
@@ -54,11 +64,32 @@ class MethodView:
     docstring: str
     overloads: tuple[OverloadView, ...]
     transports: tuple[str, ...]
+    into: str | None = None
 
     @property
     def parameters(self) -> str:
-        """The parameters after `self`, as declared."""
+        """The parameters after `self`, as declared (with `into=` when the method has it)."""
+        declared = [param.declaration for param in self.params]
+        if self.into is not None:
+            declared.append(f"*, {INTO_PARAMETER} | None = None")
+        return ", ".join(declared)
+
+    def result_expression(self, await_keyword: str) -> str:
+        """The expression that turns the reply into the method's return value."""
+        parsed = f"_replies.{self.reply}({await_keyword}self._call(request), request)"
+        if self.into is None:
+            return parsed
+        return f"_into.{self.into}({parsed}, into)"
+
+    @property
+    def builder_parameters(self) -> str:
+        """The parameters of the request builder: the RPC's own, without `into=`."""
         return ", ".join(param.declaration for param in self.params)
+
+    @property
+    def implementation_result(self) -> str:
+        """The return annotation of the implementation (Any behind `into=` overloads)."""
+        return "Any" if self.into is not None else self.result
 
     @property
     def arguments(self) -> str:
@@ -184,24 +215,6 @@ def transport_views(
 
 def _method_view(schema: Schema, name: str, method: Method) -> MethodView:
     params = tuple(_param_view(schema, param) for param in method.params)
-    overloads = tuple(
-        OverloadView(
-            parameters=", ".join(
-                ParamView(
-                    p.name,
-                    schema.types[overload.type].python
-                    if p.name == overload.param
-                    else p.annotation,
-                    p.default,
-                    p.wire_expression,
-                    p.is_session,
-                ).declaration
-                for p in params
-            ),
-            result=schema.types[overload.result].python,
-        )
-        for overload in method.overloads
-    )
     return MethodView(
         name=name,
         wire=method.wire or name,
@@ -209,9 +222,48 @@ def _method_view(schema: Schema, name: str, method: Method) -> MethodView:
         result=schema.types[method.result].python,
         reply=method.reply,
         docstring=_docstring(method),
-        overloads=overloads,
+        overloads=_overloads(schema, method, params),
         transports=tuple(method.transports),
+        into=method.into,
     )
+
+
+def _overloads(
+    schema: Schema, method: Method, params: tuple[ParamView, ...]
+) -> tuple[OverloadView, ...]:
+    """The typed variants: the schema's overloads, each doubled for `into=None` / `into=Model`.
+
+    A method with `into` and no overloads of its own gets the two `into` variants alone.
+    """
+    variants: list[tuple[list[str], str]] = []
+    for overload in method.overloads:
+        declared = [
+            ParamView(
+                p.name,
+                schema.types[overload.type].python if p.name == overload.param else p.annotation,
+                p.default,
+                p.wire_expression,
+                p.is_session,
+            ).declaration
+            for p in params
+        ]
+        variants.append((declared, overload.result))
+    if method.into is None:
+        return tuple(
+            OverloadView(", ".join(declared), schema.types[result].python)
+            for declared, result in variants
+        )
+    if not variants:
+        variants.append(([p.declaration for p in params], method.result))
+    expanded: list[OverloadView] = []
+    for declared, result in variants:
+        typed = schema.types[result].typed
+        assert typed is not None, "validated by codegen.model"
+        untyped_args = ", ".join([*declared, "*, into: None = None"])
+        typed_args = ", ".join([*declared, f"*, {INTO_PARAMETER}"])
+        expanded.append(OverloadView(untyped_args, schema.types[result].python))
+        expanded.append(OverloadView(typed_args, typed))
+    return tuple(expanded)
 
 
 def _param_view(schema: Schema, param: Param) -> ParamView:
@@ -238,6 +290,18 @@ def _docstring(method: Method) -> str:
                 break_on_hyphens=False,
             )
             lines.extend(f"    {line}" for line in wrapped)
+        parts.append("\n".join(lines))
+    if method.into is not None:
+        lines = parts.pop().splitlines() if method.params else ["Args:"]
+        lines.extend(
+            f"    {line}"
+            for line in textwrap.wrap(
+                INTO_DOCS[method.into],
+                DOC_WIDTH - 4,
+                subsequent_indent="    ",
+                break_on_hyphens=False,
+            )
+        )
         parts.append("\n".join(lines))
     titles = ", ".join(TRANSPORT_NAMES[t] for t in method.transports)
     parts.append(f"Transports: {titles}.")

@@ -8,7 +8,15 @@ with Surreal("ws://localhost:8000/rpc") as db:
     db.create("user", {"name": "Ada"})
 """
 
-from surrealdb.api_types import LiveNotification, QueryResult, Record, Resource, Token, Tokens
+from surrealdb.api_types import (
+    LiveNotification,
+    QueryResult,
+    Record,
+    RecordContent,
+    Resource,
+    Token,
+    Tokens,
+)
 from surrealdb.cbor import UnencodableValueError
 from surrealdb.connections import (
     AsyncEmbeddedSurrealConnection,
@@ -23,6 +31,7 @@ from surrealdb.connections import (
 from surrealdb.errors import (
     AlreadyExistsError,
     AuthenticationError,
+    ConversionError,
     InvalidParamsError,
     InvalidURLError,
     MethodNotFoundError,
@@ -31,10 +40,12 @@ from surrealdb.errors import (
     ProtocolError,
     QueryError,
     ServerError,
+    SessionClosedError,
     SurrealConnectionError,
     SurrealError,
     SurrealTimeoutError,
     ThrownError,
+    TransactionEndedError,
     UnsupportedFeatureError,
 )
 from surrealdb.factory import AsyncSurreal, Surreal
@@ -72,6 +83,7 @@ __all__ = [
     "BlockingWsSurrealConnection",
     "BoundExcluded",
     "BoundIncluded",
+    "ConversionError",
     "Datetime",
     "Duration",
     "File",
@@ -93,9 +105,11 @@ __all__ = [
     "QueryResult",
     "Range",
     "Record",
+    "RecordContent",
     "RecordID",
     "Resource",
     "ServerError",
+    "SessionClosedError",
     "Surreal",
     "SurrealConnectionError",
     "SurrealError",
@@ -104,6 +118,7 @@ __all__ = [
     "ThrownError",
     "Token",
     "Tokens",
+    "TransactionEndedError",
     "UnencodableValueError",
     "UnsupportedFeatureError",
 ]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeAlias
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeAlias
 from uuid import UUID
 
 import msgspec
@@ -14,6 +15,12 @@ Record: TypeAlias = dict[str, Any]
 
 Resource: TypeAlias = Table | RecordID | str
 """What record methods work on: a table (a `Table` or a table-name string) or one `RecordID`."""
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+RecordContent: TypeAlias = "Mapping[str, Any] | msgspec.Struct | DataclassInstance"
+"""A record's content: a mapping (dict, TypedDict), or a msgspec Struct or dataclass instance."""
 
 
 class Tokens(msgspec.Struct, frozen=True):

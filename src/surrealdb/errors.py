@@ -49,6 +49,10 @@ _TRANSPORT_URLS = {
 }
 
 
+class ConversionError(SurrealError, TypeError):
+    """A result does not fit the model given as `into=`; the message names record and field."""
+
+
 class TransactionEndedError(SurrealError):
     """The transaction was committed or cancelled (or never begun): start a new one."""
 

@@ -519,7 +519,8 @@ def test_async_classes_have_every_method_as_coroutine(cls: type[Any]) -> None:
         assert inspect.iscoroutinefunction(method), f"{cls.__name__}.{name} is not async"
         assert method.__doc__ and method.__doc__.strip(), f"{cls.__name__}.{name} has no doc"
         params = list(inspect.signature(method).parameters)
-        assert params == ["self", *info.params], f"{cls.__name__}.{name}{params}"
+        into = ["into"] if info.into is not None else []
+        assert params == ["self", *info.params, *into], f"{cls.__name__}.{name}{params}"
 
 
 @pytest.mark.parametrize("cls", BLOCKING_CLASSES, ids=lambda cls: cls.__name__)
@@ -531,7 +532,8 @@ def test_blocking_classes_have_every_method_as_plain_function(cls: type[Any]) ->
         assert not inspect.iscoroutinefunction(method), f"{cls.__name__}.{name} is async"
         assert method.__doc__ and method.__doc__.strip(), f"{cls.__name__}.{name} has no doc"
         params = list(inspect.signature(method).parameters)
-        assert params == ["self", *info.params], f"{cls.__name__}.{name}{params}"
+        into = ["into"] if info.into is not None else []
+        assert params == ["self", *info.params, *into], f"{cls.__name__}.{name}{params}"
 
 
 def test_connections_module_exports_every_class() -> None:

@@ -11,16 +11,18 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 from uuid import UUID
 
-from surrealdb import _replies
+from surrealdb import _into, _replies
 from surrealdb._generated import requests as _requests
-from surrealdb.api_types import QueryResult, Record, Resource, Token, Tokens
+from surrealdb.api_types import QueryResult, Record, RecordContent, Resource, Token, Tokens
 from surrealdb.protocol import Request
 from surrealdb.values import RecordID, Table
 
 __all__ = ["AsyncSurrealMethods"]
+
+_T = TypeVar("_T")
 
 
 class AsyncSurrealMethods(ABC):
@@ -176,7 +178,19 @@ class AsyncSurrealMethods(ABC):
         request = _requests.unset(name)
         return _replies.nothing(await self._call(request), request)
 
-    async def query(self, sql: str, vars: Mapping[str, Any] | None = None) -> Any:
+    @overload
+    async def query(
+        self, sql: str, vars: Mapping[str, Any] | None = None, *, into: None = None
+    ) -> Any: ...
+
+    @overload
+    async def query(
+        self, sql: str, vars: Mapping[str, Any] | None = None, *, into: type[_T]
+    ) -> _T: ...
+
+    async def query(
+        self, sql: str, vars: Mapping[str, Any] | None = None, *, into: type[_T] | None = None
+    ) -> Any:
         """Run SurrealQL and return the result of its last statement.
 
         A single-statement query returns that statement's result (for a SELECT, its rows). If
@@ -187,11 +201,13 @@ class AsyncSurrealMethods(ABC):
         Args:
             sql: The SurrealQL to run.
             vars: Variables the query refers to as `$name`.
+            into: A type to convert the result into, for example `list[Person]`; None keeps the
+                plain value.
 
         Transports: WebSocket, HTTP, embedded.
         """
         request = _requests.query(sql, vars)
-        return _replies.query_last(await self._call(request), request)
+        return _into.value(_replies.query_last(await self._call(request), request), into)
 
     async def query_all(self, sql: str, vars: Mapping[str, Any] | None = None) -> list[Any]:
         """Run SurrealQL and return one result per statement.
@@ -222,12 +238,18 @@ class AsyncSurrealMethods(ABC):
         return _replies.query_raw(await self._call(request), request)
 
     @overload
-    async def select(self, what: RecordID) -> Record | None: ...
+    async def select(self, what: RecordID, *, into: None = None) -> Record | None: ...
 
     @overload
-    async def select(self, what: Table | str) -> list[Record]: ...
+    async def select(self, what: RecordID, *, into: type[_T]) -> _T | None: ...
 
-    async def select(self, what: Resource) -> Any:
+    @overload
+    async def select(self, what: Table | str, *, into: None = None) -> list[Record]: ...
+
+    @overload
+    async def select(self, what: Table | str, *, into: type[_T]) -> list[_T]: ...
+
+    async def select(self, what: Resource, *, into: type[_T] | None = None) -> Any:
         """Select every record of a table, or one record.
 
         A table (a `Table` or a string) gives a list of records; a `RecordID` gives that record,
@@ -235,13 +257,27 @@ class AsyncSurrealMethods(ABC):
 
         Args:
             what: The table or the record.
+            into: A model (msgspec Struct, dataclass, TypedDict, ...) to convert each record
+                into, with msgspec.convert; None keeps plain dicts.
 
         Transports: WebSocket, HTTP, embedded.
         """
         request = _requests.select(what)
-        return _replies.records(await self._call(request), request)
+        return _into.records(_replies.records(await self._call(request), request), into)
 
-    async def create(self, what: Resource, data: Mapping[str, Any] | None = None) -> Record:
+    @overload
+    async def create(
+        self, what: Resource, data: RecordContent | None = None, *, into: None = None
+    ) -> Record: ...
+
+    @overload
+    async def create(
+        self, what: Resource, data: RecordContent | None = None, *, into: type[_T]
+    ) -> _T: ...
+
+    async def create(
+        self, what: Resource, data: RecordContent | None = None, *, into: type[_T] | None = None
+    ) -> Any:
         """Create a record and return it.
 
         With a table the server picks the record's id; with a `RecordID` the record gets that id
@@ -250,51 +286,109 @@ class AsyncSurrealMethods(ABC):
         Args:
             what: The table, or the new record's id.
             data: The record's content.
+            into: A model (msgspec Struct, dataclass, TypedDict, ...) to convert each record
+                into, with msgspec.convert; None keeps plain dicts.
 
         Transports: WebSocket, HTTP, embedded.
         """
         request = _requests.create(what, data)
-        return _replies.one_record(await self._call(request), request)
+        return _into.records(_replies.one_record(await self._call(request), request), into)
+
+    @overload
+    async def insert(
+        self,
+        table: Table | str,
+        data: RecordContent | Sequence[RecordContent],
+        *,
+        into: None = None,
+    ) -> list[Record]: ...
+
+    @overload
+    async def insert(
+        self, table: Table | str, data: RecordContent | Sequence[RecordContent], *, into: type[_T]
+    ) -> list[_T]: ...
 
     async def insert(
-        self, table: Table | str, data: Mapping[str, Any] | Sequence[Mapping[str, Any]]
-    ) -> list[Record]:
+        self,
+        table: Table | str,
+        data: RecordContent | Sequence[RecordContent],
+        *,
+        into: type[_T] | None = None,
+    ) -> Any:
         """Insert one record or many into a table and return the inserted records.
 
         Args:
             table: The table.
             data: One record's content or a list of them (each may carry its `id`).
+            into: A model (msgspec Struct, dataclass, TypedDict, ...) to convert each record
+                into, with msgspec.convert; None keeps plain dicts.
 
         Transports: WebSocket, HTTP, embedded.
         """
         request = _requests.insert(table, data)
-        return _replies.record_list(await self._call(request), request)
+        return _into.records(_replies.record_list(await self._call(request), request), into)
+
+    @overload
+    async def insert_relation(
+        self,
+        table: Table | str | None,
+        data: RecordContent | Sequence[RecordContent],
+        *,
+        into: None = None,
+    ) -> list[Record]: ...
+
+    @overload
+    async def insert_relation(
+        self,
+        table: Table | str | None,
+        data: RecordContent | Sequence[RecordContent],
+        *,
+        into: type[_T],
+    ) -> list[_T]: ...
 
     async def insert_relation(
-        self, table: Table | str | None, data: Mapping[str, Any] | Sequence[Mapping[str, Any]]
-    ) -> list[Record]:
+        self,
+        table: Table | str | None,
+        data: RecordContent | Sequence[RecordContent],
+        *,
+        into: type[_T] | None = None,
+    ) -> Any:
         """Insert one relation or many (each with `in` and `out`) and return them.
 
         Args:
             table: The relation table, or None when each relation has an `id` naming its table.
             data: One relation's content or a list of them, each with `in` and `out`.
+            into: A model (msgspec Struct, dataclass, TypedDict, ...) to convert each record
+                into, with msgspec.convert; None keeps plain dicts.
 
         Transports: WebSocket, HTTP, embedded.
         """
         request = _requests.insert_relation(table, data)
-        return _replies.record_list(await self._call(request), request)
+        return _into.records(_replies.record_list(await self._call(request), request), into)
 
     @overload
     async def update(
-        self, what: RecordID, data: Mapping[str, Any] | None = None
+        self, what: RecordID, data: RecordContent | None = None, *, into: None = None
     ) -> Record | None: ...
 
     @overload
     async def update(
-        self, what: Table | str, data: Mapping[str, Any] | None = None
+        self, what: RecordID, data: RecordContent | None = None, *, into: type[_T]
+    ) -> _T | None: ...
+
+    @overload
+    async def update(
+        self, what: Table | str, data: RecordContent | None = None, *, into: None = None
     ) -> list[Record]: ...
 
-    async def update(self, what: Resource, data: Mapping[str, Any] | None = None) -> Any:
+    @overload
+    async def update(
+        self, what: Table | str, data: RecordContent | None = None, *, into: type[_T]
+    ) -> list[_T]: ...
+
+    async def update(
+        self, what: Resource, data: RecordContent | None = None, *, into: type[_T] | None = None
+    ) -> Any:
         """Replace the content of every record of a table, or of one record.
 
         Returns the updated records (a list for a table; the record, or None, for a `RecordID`).
@@ -302,56 +396,86 @@ class AsyncSurrealMethods(ABC):
         Args:
             what: The table or the record.
             data: The new content.
+            into: A model (msgspec Struct, dataclass, TypedDict, ...) to convert each record
+                into, with msgspec.convert; None keeps plain dicts.
 
         Transports: WebSocket, HTTP, embedded.
         """
         request = _requests.update(what, data)
-        return _replies.records(await self._call(request), request)
+        return _into.records(_replies.records(await self._call(request), request), into)
 
     @overload
     async def upsert(
-        self, what: RecordID, data: Mapping[str, Any] | None = None
+        self, what: RecordID, data: RecordContent | None = None, *, into: None = None
     ) -> Record | None: ...
 
     @overload
     async def upsert(
-        self, what: Table | str, data: Mapping[str, Any] | None = None
+        self, what: RecordID, data: RecordContent | None = None, *, into: type[_T]
+    ) -> _T | None: ...
+
+    @overload
+    async def upsert(
+        self, what: Table | str, data: RecordContent | None = None, *, into: None = None
     ) -> list[Record]: ...
 
-    async def upsert(self, what: Resource, data: Mapping[str, Any] | None = None) -> Any:
+    @overload
+    async def upsert(
+        self, what: Table | str, data: RecordContent | None = None, *, into: type[_T]
+    ) -> list[_T]: ...
+
+    async def upsert(
+        self, what: Resource, data: RecordContent | None = None, *, into: type[_T] | None = None
+    ) -> Any:
         """Replace the content of records, creating the record when a `RecordID` does not exist
         yet.
 
         Args:
             what: The table or the record.
             data: The new content.
+            into: A model (msgspec Struct, dataclass, TypedDict, ...) to convert each record
+                into, with msgspec.convert; None keeps plain dicts.
 
         Transports: WebSocket, HTTP, embedded.
         """
         request = _requests.upsert(what, data)
-        return _replies.records(await self._call(request), request)
+        return _into.records(_replies.records(await self._call(request), request), into)
 
     @overload
     async def merge(
-        self, what: RecordID, data: Mapping[str, Any] | None = None
+        self, what: RecordID, data: RecordContent | None = None, *, into: None = None
     ) -> Record | None: ...
 
     @overload
     async def merge(
-        self, what: Table | str, data: Mapping[str, Any] | None = None
+        self, what: RecordID, data: RecordContent | None = None, *, into: type[_T]
+    ) -> _T | None: ...
+
+    @overload
+    async def merge(
+        self, what: Table | str, data: RecordContent | None = None, *, into: None = None
     ) -> list[Record]: ...
 
-    async def merge(self, what: Resource, data: Mapping[str, Any] | None = None) -> Any:
+    @overload
+    async def merge(
+        self, what: Table | str, data: RecordContent | None = None, *, into: type[_T]
+    ) -> list[_T]: ...
+
+    async def merge(
+        self, what: Resource, data: RecordContent | None = None, *, into: type[_T] | None = None
+    ) -> Any:
         """Merge fields into every record of a table, or into one record, keeping the other fields.
 
         Args:
             what: The table or the record.
             data: The fields to set.
+            into: A model (msgspec Struct, dataclass, TypedDict, ...) to convert each record
+                into, with msgspec.convert; None keeps plain dicts.
 
         Transports: WebSocket, HTTP, embedded.
         """
         request = _requests.merge(what, data)
-        return _replies.records(await self._call(request), request)
+        return _into.records(_replies.records(await self._call(request), request), into)
 
     @overload
     async def patch(
@@ -379,29 +503,61 @@ class AsyncSurrealMethods(ABC):
         return _replies.records(await self._call(request), request)
 
     @overload
-    async def delete(self, what: RecordID) -> Record | None: ...
+    async def delete(self, what: RecordID, *, into: None = None) -> Record | None: ...
 
     @overload
-    async def delete(self, what: Table | str) -> list[Record]: ...
+    async def delete(self, what: RecordID, *, into: type[_T]) -> _T | None: ...
 
-    async def delete(self, what: Resource) -> Any:
+    @overload
+    async def delete(self, what: Table | str, *, into: None = None) -> list[Record]: ...
+
+    @overload
+    async def delete(self, what: Table | str, *, into: type[_T]) -> list[_T]: ...
+
+    async def delete(self, what: Resource, *, into: type[_T] | None = None) -> Any:
         """Delete every record of a table, or one record, and return what was deleted.
 
         Args:
             what: The table or the record.
+            into: A model (msgspec Struct, dataclass, TypedDict, ...) to convert each record
+                into, with msgspec.convert; None keeps plain dicts.
 
         Transports: WebSocket, HTTP, embedded.
         """
         request = _requests.delete(what)
-        return _replies.records(await self._call(request), request)
+        return _into.records(_replies.records(await self._call(request), request), into)
+
+    @overload
+    async def relate(
+        self,
+        from_record: RecordID,
+        relation: Table | str,
+        to_record: RecordID,
+        data: RecordContent | None = None,
+        *,
+        into: None = None,
+    ) -> Record: ...
+
+    @overload
+    async def relate(
+        self,
+        from_record: RecordID,
+        relation: Table | str,
+        to_record: RecordID,
+        data: RecordContent | None = None,
+        *,
+        into: type[_T],
+    ) -> _T: ...
 
     async def relate(
         self,
         from_record: RecordID,
         relation: Table | str,
         to_record: RecordID,
-        data: Mapping[str, Any] | None = None,
-    ) -> Record:
+        data: RecordContent | None = None,
+        *,
+        into: type[_T] | None = None,
+    ) -> Any:
         """Create a relation (a graph edge) from one record to another and return it.
 
         Args:
@@ -409,11 +565,13 @@ class AsyncSurrealMethods(ABC):
             relation: The relation table.
             to_record: The record the edge points to (`out`).
             data: The relation's content.
+            into: A model (msgspec Struct, dataclass, TypedDict, ...) to convert each record
+                into, with msgspec.convert; None keeps plain dicts.
 
         Transports: WebSocket, HTTP, embedded.
         """
         request = _requests.relate(from_record, relation, to_record, data)
-        return _replies.one_record(await self._call(request), request)
+        return _into.records(_replies.one_record(await self._call(request), request), into)
 
     async def run(
         self, name: str, version: str | None = None, args: Sequence[Any] | None = None

@@ -11,16 +11,18 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 from uuid import UUID
 
-from surrealdb import _replies
+from surrealdb import _into, _replies
 from surrealdb._generated import requests as _requests
-from surrealdb.api_types import QueryResult, Record, Resource, Token, Tokens
+from surrealdb.api_types import QueryResult, Record, RecordContent, Resource, Token, Tokens
 from surrealdb.protocol import Request
 from surrealdb.values import RecordID, Table
 
 __all__ = ["BlockingSurrealMethods"]
+
+_T = TypeVar("_T")
 
 
 class BlockingSurrealMethods(ABC):
@@ -176,7 +178,17 @@ class BlockingSurrealMethods(ABC):
         request = _requests.unset(name)
         return _replies.nothing(self._call(request), request)
 
-    def query(self, sql: str, vars: Mapping[str, Any] | None = None) -> Any:
+    @overload
+    def query(
+        self, sql: str, vars: Mapping[str, Any] | None = None, *, into: None = None
+    ) -> Any: ...
+
+    @overload
+    def query(self, sql: str, vars: Mapping[str, Any] | None = None, *, into: type[_T]) -> _T: ...
+
+    def query(
+        self, sql: str, vars: Mapping[str, Any] | None = None, *, into: type[_T] | None = None
+    ) -> Any:
         """Run SurrealQL and return the result of its last statement.
 
         A single-statement query returns that statement's result (for a SELECT, its rows). If
@@ -187,11 +199,13 @@ class BlockingSurrealMethods(ABC):
         Args:
             sql: The SurrealQL to run.
             vars: Variables the query refers to as `$name`.
+            into: A type to convert the result into, for example `list[Person]`; None keeps the
+                plain value.
 
         Transports: WebSocket, HTTP, embedded.
         """
         request = _requests.query(sql, vars)
-        return _replies.query_last(self._call(request), request)
+        return _into.value(_replies.query_last(self._call(request), request), into)
 
     def query_all(self, sql: str, vars: Mapping[str, Any] | None = None) -> list[Any]:
         """Run SurrealQL and return one result per statement.
@@ -222,12 +236,18 @@ class BlockingSurrealMethods(ABC):
         return _replies.query_raw(self._call(request), request)
 
     @overload
-    def select(self, what: RecordID) -> Record | None: ...
+    def select(self, what: RecordID, *, into: None = None) -> Record | None: ...
 
     @overload
-    def select(self, what: Table | str) -> list[Record]: ...
+    def select(self, what: RecordID, *, into: type[_T]) -> _T | None: ...
 
-    def select(self, what: Resource) -> Any:
+    @overload
+    def select(self, what: Table | str, *, into: None = None) -> list[Record]: ...
+
+    @overload
+    def select(self, what: Table | str, *, into: type[_T]) -> list[_T]: ...
+
+    def select(self, what: Resource, *, into: type[_T] | None = None) -> Any:
         """Select every record of a table, or one record.
 
         A table (a `Table` or a string) gives a list of records; a `RecordID` gives that record,
@@ -235,13 +255,27 @@ class BlockingSurrealMethods(ABC):
 
         Args:
             what: The table or the record.
+            into: A model (msgspec Struct, dataclass, TypedDict, ...) to convert each record
+                into, with msgspec.convert; None keeps plain dicts.
 
         Transports: WebSocket, HTTP, embedded.
         """
         request = _requests.select(what)
-        return _replies.records(self._call(request), request)
+        return _into.records(_replies.records(self._call(request), request), into)
 
-    def create(self, what: Resource, data: Mapping[str, Any] | None = None) -> Record:
+    @overload
+    def create(
+        self, what: Resource, data: RecordContent | None = None, *, into: None = None
+    ) -> Record: ...
+
+    @overload
+    def create(
+        self, what: Resource, data: RecordContent | None = None, *, into: type[_T]
+    ) -> _T: ...
+
+    def create(
+        self, what: Resource, data: RecordContent | None = None, *, into: type[_T] | None = None
+    ) -> Any:
         """Create a record and return it.
 
         With a table the server picks the record's id; with a `RecordID` the record gets that id
@@ -250,47 +284,109 @@ class BlockingSurrealMethods(ABC):
         Args:
             what: The table, or the new record's id.
             data: The record's content.
+            into: A model (msgspec Struct, dataclass, TypedDict, ...) to convert each record
+                into, with msgspec.convert; None keeps plain dicts.
 
         Transports: WebSocket, HTTP, embedded.
         """
         request = _requests.create(what, data)
-        return _replies.one_record(self._call(request), request)
+        return _into.records(_replies.one_record(self._call(request), request), into)
+
+    @overload
+    def insert(
+        self,
+        table: Table | str,
+        data: RecordContent | Sequence[RecordContent],
+        *,
+        into: None = None,
+    ) -> list[Record]: ...
+
+    @overload
+    def insert(
+        self, table: Table | str, data: RecordContent | Sequence[RecordContent], *, into: type[_T]
+    ) -> list[_T]: ...
 
     def insert(
-        self, table: Table | str, data: Mapping[str, Any] | Sequence[Mapping[str, Any]]
-    ) -> list[Record]:
+        self,
+        table: Table | str,
+        data: RecordContent | Sequence[RecordContent],
+        *,
+        into: type[_T] | None = None,
+    ) -> Any:
         """Insert one record or many into a table and return the inserted records.
 
         Args:
             table: The table.
             data: One record's content or a list of them (each may carry its `id`).
+            into: A model (msgspec Struct, dataclass, TypedDict, ...) to convert each record
+                into, with msgspec.convert; None keeps plain dicts.
 
         Transports: WebSocket, HTTP, embedded.
         """
         request = _requests.insert(table, data)
-        return _replies.record_list(self._call(request), request)
+        return _into.records(_replies.record_list(self._call(request), request), into)
+
+    @overload
+    def insert_relation(
+        self,
+        table: Table | str | None,
+        data: RecordContent | Sequence[RecordContent],
+        *,
+        into: None = None,
+    ) -> list[Record]: ...
+
+    @overload
+    def insert_relation(
+        self,
+        table: Table | str | None,
+        data: RecordContent | Sequence[RecordContent],
+        *,
+        into: type[_T],
+    ) -> list[_T]: ...
 
     def insert_relation(
-        self, table: Table | str | None, data: Mapping[str, Any] | Sequence[Mapping[str, Any]]
-    ) -> list[Record]:
+        self,
+        table: Table | str | None,
+        data: RecordContent | Sequence[RecordContent],
+        *,
+        into: type[_T] | None = None,
+    ) -> Any:
         """Insert one relation or many (each with `in` and `out`) and return them.
 
         Args:
             table: The relation table, or None when each relation has an `id` naming its table.
             data: One relation's content or a list of them, each with `in` and `out`.
+            into: A model (msgspec Struct, dataclass, TypedDict, ...) to convert each record
+                into, with msgspec.convert; None keeps plain dicts.
 
         Transports: WebSocket, HTTP, embedded.
         """
         request = _requests.insert_relation(table, data)
-        return _replies.record_list(self._call(request), request)
+        return _into.records(_replies.record_list(self._call(request), request), into)
 
     @overload
-    def update(self, what: RecordID, data: Mapping[str, Any] | None = None) -> Record | None: ...
+    def update(
+        self, what: RecordID, data: RecordContent | None = None, *, into: None = None
+    ) -> Record | None: ...
 
     @overload
-    def update(self, what: Table | str, data: Mapping[str, Any] | None = None) -> list[Record]: ...
+    def update(
+        self, what: RecordID, data: RecordContent | None = None, *, into: type[_T]
+    ) -> _T | None: ...
 
-    def update(self, what: Resource, data: Mapping[str, Any] | None = None) -> Any:
+    @overload
+    def update(
+        self, what: Table | str, data: RecordContent | None = None, *, into: None = None
+    ) -> list[Record]: ...
+
+    @overload
+    def update(
+        self, what: Table | str, data: RecordContent | None = None, *, into: type[_T]
+    ) -> list[_T]: ...
+
+    def update(
+        self, what: Resource, data: RecordContent | None = None, *, into: type[_T] | None = None
+    ) -> Any:
         """Replace the content of every record of a table, or of one record.
 
         Returns the updated records (a list for a table; the record, or None, for a `RecordID`).
@@ -298,48 +394,86 @@ class BlockingSurrealMethods(ABC):
         Args:
             what: The table or the record.
             data: The new content.
+            into: A model (msgspec Struct, dataclass, TypedDict, ...) to convert each record
+                into, with msgspec.convert; None keeps plain dicts.
 
         Transports: WebSocket, HTTP, embedded.
         """
         request = _requests.update(what, data)
-        return _replies.records(self._call(request), request)
+        return _into.records(_replies.records(self._call(request), request), into)
 
     @overload
-    def upsert(self, what: RecordID, data: Mapping[str, Any] | None = None) -> Record | None: ...
+    def upsert(
+        self, what: RecordID, data: RecordContent | None = None, *, into: None = None
+    ) -> Record | None: ...
 
     @overload
-    def upsert(self, what: Table | str, data: Mapping[str, Any] | None = None) -> list[Record]: ...
+    def upsert(
+        self, what: RecordID, data: RecordContent | None = None, *, into: type[_T]
+    ) -> _T | None: ...
 
-    def upsert(self, what: Resource, data: Mapping[str, Any] | None = None) -> Any:
+    @overload
+    def upsert(
+        self, what: Table | str, data: RecordContent | None = None, *, into: None = None
+    ) -> list[Record]: ...
+
+    @overload
+    def upsert(
+        self, what: Table | str, data: RecordContent | None = None, *, into: type[_T]
+    ) -> list[_T]: ...
+
+    def upsert(
+        self, what: Resource, data: RecordContent | None = None, *, into: type[_T] | None = None
+    ) -> Any:
         """Replace the content of records, creating the record when a `RecordID` does not exist
         yet.
 
         Args:
             what: The table or the record.
             data: The new content.
+            into: A model (msgspec Struct, dataclass, TypedDict, ...) to convert each record
+                into, with msgspec.convert; None keeps plain dicts.
 
         Transports: WebSocket, HTTP, embedded.
         """
         request = _requests.upsert(what, data)
-        return _replies.records(self._call(request), request)
+        return _into.records(_replies.records(self._call(request), request), into)
 
     @overload
-    def merge(self, what: RecordID, data: Mapping[str, Any] | None = None) -> Record | None: ...
+    def merge(
+        self, what: RecordID, data: RecordContent | None = None, *, into: None = None
+    ) -> Record | None: ...
 
     @overload
-    def merge(self, what: Table | str, data: Mapping[str, Any] | None = None) -> list[Record]: ...
+    def merge(
+        self, what: RecordID, data: RecordContent | None = None, *, into: type[_T]
+    ) -> _T | None: ...
 
-    def merge(self, what: Resource, data: Mapping[str, Any] | None = None) -> Any:
+    @overload
+    def merge(
+        self, what: Table | str, data: RecordContent | None = None, *, into: None = None
+    ) -> list[Record]: ...
+
+    @overload
+    def merge(
+        self, what: Table | str, data: RecordContent | None = None, *, into: type[_T]
+    ) -> list[_T]: ...
+
+    def merge(
+        self, what: Resource, data: RecordContent | None = None, *, into: type[_T] | None = None
+    ) -> Any:
         """Merge fields into every record of a table, or into one record, keeping the other fields.
 
         Args:
             what: The table or the record.
             data: The fields to set.
+            into: A model (msgspec Struct, dataclass, TypedDict, ...) to convert each record
+                into, with msgspec.convert; None keeps plain dicts.
 
         Transports: WebSocket, HTTP, embedded.
         """
         request = _requests.merge(what, data)
-        return _replies.records(self._call(request), request)
+        return _into.records(_replies.records(self._call(request), request), into)
 
     @overload
     def patch(
@@ -367,29 +501,61 @@ class BlockingSurrealMethods(ABC):
         return _replies.records(self._call(request), request)
 
     @overload
-    def delete(self, what: RecordID) -> Record | None: ...
+    def delete(self, what: RecordID, *, into: None = None) -> Record | None: ...
 
     @overload
-    def delete(self, what: Table | str) -> list[Record]: ...
+    def delete(self, what: RecordID, *, into: type[_T]) -> _T | None: ...
 
-    def delete(self, what: Resource) -> Any:
+    @overload
+    def delete(self, what: Table | str, *, into: None = None) -> list[Record]: ...
+
+    @overload
+    def delete(self, what: Table | str, *, into: type[_T]) -> list[_T]: ...
+
+    def delete(self, what: Resource, *, into: type[_T] | None = None) -> Any:
         """Delete every record of a table, or one record, and return what was deleted.
 
         Args:
             what: The table or the record.
+            into: A model (msgspec Struct, dataclass, TypedDict, ...) to convert each record
+                into, with msgspec.convert; None keeps plain dicts.
 
         Transports: WebSocket, HTTP, embedded.
         """
         request = _requests.delete(what)
-        return _replies.records(self._call(request), request)
+        return _into.records(_replies.records(self._call(request), request), into)
+
+    @overload
+    def relate(
+        self,
+        from_record: RecordID,
+        relation: Table | str,
+        to_record: RecordID,
+        data: RecordContent | None = None,
+        *,
+        into: None = None,
+    ) -> Record: ...
+
+    @overload
+    def relate(
+        self,
+        from_record: RecordID,
+        relation: Table | str,
+        to_record: RecordID,
+        data: RecordContent | None = None,
+        *,
+        into: type[_T],
+    ) -> _T: ...
 
     def relate(
         self,
         from_record: RecordID,
         relation: Table | str,
         to_record: RecordID,
-        data: Mapping[str, Any] | None = None,
-    ) -> Record:
+        data: RecordContent | None = None,
+        *,
+        into: type[_T] | None = None,
+    ) -> Any:
         """Create a relation (a graph edge) from one record to another and return it.
 
         Args:
@@ -397,11 +563,13 @@ class BlockingSurrealMethods(ABC):
             relation: The relation table.
             to_record: The record the edge points to (`out`).
             data: The relation's content.
+            into: A model (msgspec Struct, dataclass, TypedDict, ...) to convert each record
+                into, with msgspec.convert; None keeps plain dicts.
 
         Transports: WebSocket, HTTP, embedded.
         """
         request = _requests.relate(from_record, relation, to_record, data)
-        return _replies.one_record(self._call(request), request)
+        return _into.records(_replies.one_record(self._call(request), request), into)
 
     def run(self, name: str, version: str | None = None, args: Sequence[Any] | None = None) -> Any:
         """Run a function (`fn::name` or a built-in such as `time::now`) or a machine-learning

@@ -17,6 +17,7 @@ class MethodInfo(NamedTuple):
     wire: str
     transports: frozenset[Transport]
     params: tuple[str, ...]
+    into: Literal["records", "value"] | None
 
 
 METHODS: dict[str, MethodInfo] = {
@@ -25,12 +26,14 @@ METHODS: dict[str, MethodInfo] = {
         "ping",
         frozenset(["ws", "http", "embedded"]),
         (),
+        None,
     ),
     "version": MethodInfo(
         "version",
         "version",
         frozenset(["ws", "http", "embedded"]),
         (),
+        None,
     ),
     "use": MethodInfo(
         "use",
@@ -40,54 +43,63 @@ METHODS: dict[str, MethodInfo] = {
             "namespace",
             "database",
         ),
+        None,
     ),
     "signup": MethodInfo(
         "signup",
         "signup",
         frozenset(["ws", "http", "embedded"]),
         ("credentials",),
+        None,
     ),
     "signin": MethodInfo(
         "signin",
         "signin",
         frozenset(["ws", "http", "embedded"]),
         ("credentials",),
+        None,
     ),
     "authenticate": MethodInfo(
         "authenticate",
         "authenticate",
         frozenset(["ws", "http", "embedded"]),
         ("token",),
+        None,
     ),
     "refresh": MethodInfo(
         "refresh",
         "refresh",
         frozenset(["ws", "http", "embedded"]),
         ("tokens",),
+        None,
     ),
     "revoke": MethodInfo(
         "revoke",
         "revoke",
         frozenset(["ws", "http", "embedded"]),
         ("tokens",),
+        None,
     ),
     "invalidate": MethodInfo(
         "invalidate",
         "invalidate",
         frozenset(["ws", "http", "embedded"]),
         (),
+        None,
     ),
     "reset": MethodInfo(
         "reset",
         "reset",
         frozenset(["ws", "http", "embedded"]),
         (),
+        None,
     ),
     "info": MethodInfo(
         "info",
         "info",
         frozenset(["ws", "http", "embedded"]),
         (),
+        None,
     ),
     "let": MethodInfo(
         "let",
@@ -97,12 +109,14 @@ METHODS: dict[str, MethodInfo] = {
             "name",
             "value",
         ),
+        None,
     ),
     "unset": MethodInfo(
         "unset",
         "unset",
         frozenset(["ws", "http", "embedded"]),
         ("name",),
+        None,
     ),
     "query": MethodInfo(
         "query",
@@ -112,6 +126,7 @@ METHODS: dict[str, MethodInfo] = {
             "sql",
             "vars",
         ),
+        "value",
     ),
     "query_all": MethodInfo(
         "query_all",
@@ -121,6 +136,7 @@ METHODS: dict[str, MethodInfo] = {
             "sql",
             "vars",
         ),
+        None,
     ),
     "query_raw": MethodInfo(
         "query_raw",
@@ -130,12 +146,14 @@ METHODS: dict[str, MethodInfo] = {
             "sql",
             "vars",
         ),
+        None,
     ),
     "select": MethodInfo(
         "select",
         "select",
         frozenset(["ws", "http", "embedded"]),
         ("what",),
+        "records",
     ),
     "create": MethodInfo(
         "create",
@@ -145,6 +163,7 @@ METHODS: dict[str, MethodInfo] = {
             "what",
             "data",
         ),
+        "records",
     ),
     "insert": MethodInfo(
         "insert",
@@ -154,6 +173,7 @@ METHODS: dict[str, MethodInfo] = {
             "table",
             "data",
         ),
+        "records",
     ),
     "insert_relation": MethodInfo(
         "insert_relation",
@@ -163,6 +183,7 @@ METHODS: dict[str, MethodInfo] = {
             "table",
             "data",
         ),
+        "records",
     ),
     "update": MethodInfo(
         "update",
@@ -172,6 +193,7 @@ METHODS: dict[str, MethodInfo] = {
             "what",
             "data",
         ),
+        "records",
     ),
     "upsert": MethodInfo(
         "upsert",
@@ -181,6 +203,7 @@ METHODS: dict[str, MethodInfo] = {
             "what",
             "data",
         ),
+        "records",
     ),
     "merge": MethodInfo(
         "merge",
@@ -190,6 +213,7 @@ METHODS: dict[str, MethodInfo] = {
             "what",
             "data",
         ),
+        "records",
     ),
     "patch": MethodInfo(
         "patch",
@@ -200,12 +224,14 @@ METHODS: dict[str, MethodInfo] = {
             "patches",
             "diff",
         ),
+        None,
     ),
     "delete": MethodInfo(
         "delete",
         "delete",
         frozenset(["ws", "http", "embedded"]),
         ("what",),
+        "records",
     ),
     "relate": MethodInfo(
         "relate",
@@ -217,6 +243,7 @@ METHODS: dict[str, MethodInfo] = {
             "to_record",
             "data",
         ),
+        "records",
     ),
     "run": MethodInfo(
         "run",
@@ -227,6 +254,7 @@ METHODS: dict[str, MethodInfo] = {
             "version",
             "args",
         ),
+        None,
     ),
     "live": MethodInfo(
         "live",
@@ -236,48 +264,56 @@ METHODS: dict[str, MethodInfo] = {
             "table",
             "diff",
         ),
+        None,
     ),
     "kill": MethodInfo(
         "kill",
         "kill",
         frozenset(["ws"]),
         ("live_id",),
+        None,
     ),
     "attach": MethodInfo(
         "attach",
         "attach",
         frozenset(["ws", "http", "embedded"]),
         ("session_id",),
+        None,
     ),
     "detach": MethodInfo(
         "detach",
         "detach",
         frozenset(["ws", "http", "embedded"]),
         ("session_id",),
+        None,
     ),
     "sessions": MethodInfo(
         "sessions",
         "sessions",
         frozenset(["ws", "http", "embedded"]),
         (),
+        None,
     ),
     "begin": MethodInfo(
         "begin",
         "begin",
         frozenset(["ws"]),
         (),
+        None,
     ),
     "commit": MethodInfo(
         "commit",
         "commit",
         frozenset(["ws"]),
         ("transaction_id",),
+        None,
     ),
     "cancel": MethodInfo(
         "cancel",
         "cancel",
         frozenset(["ws"]),
         ("transaction_id",),
+        None,
     ),
 }
 

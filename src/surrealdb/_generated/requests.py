@@ -13,7 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from surrealdb import _params
-from surrealdb.api_types import Resource, Tokens
+from surrealdb.api_types import RecordContent, Resource, Tokens
 from surrealdb.protocol import Request
 from surrealdb.values import RecordID, Table
 
@@ -114,20 +114,20 @@ def select(what: Resource) -> Request:
     return Request("select", [_params.resource(what)])
 
 
-def create(what: Resource, data: Mapping[str, Any] | None = None) -> Request:
+def create(what: Resource, data: RecordContent | None = None) -> Request:
     """Build the `create` request of `create()`."""
     return Request(
         "create", _params.without_trailing_none([_params.resource(what), _params.record_data(data)])
     )
 
 
-def insert(table: Table | str, data: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> Request:
+def insert(table: Table | str, data: RecordContent | Sequence[RecordContent]) -> Request:
     """Build the `insert` request of `insert()`."""
     return Request("insert", [_params.table(table), _params.record_data_list(data)])
 
 
 def insert_relation(
-    table: Table | str | None, data: Mapping[str, Any] | Sequence[Mapping[str, Any]]
+    table: Table | str | None, data: RecordContent | Sequence[RecordContent]
 ) -> Request:
     """Build the `insert_relation` request of `insert_relation()`."""
     return Request(
@@ -135,21 +135,21 @@ def insert_relation(
     )
 
 
-def update(what: Resource, data: Mapping[str, Any] | None = None) -> Request:
+def update(what: Resource, data: RecordContent | None = None) -> Request:
     """Build the `update` request of `update()`."""
     return Request(
         "update", _params.without_trailing_none([_params.resource(what), _params.record_data(data)])
     )
 
 
-def upsert(what: Resource, data: Mapping[str, Any] | None = None) -> Request:
+def upsert(what: Resource, data: RecordContent | None = None) -> Request:
     """Build the `upsert` request of `upsert()`."""
     return Request(
         "upsert", _params.without_trailing_none([_params.resource(what), _params.record_data(data)])
     )
 
 
-def merge(what: Resource, data: Mapping[str, Any] | None = None) -> Request:
+def merge(what: Resource, data: RecordContent | None = None) -> Request:
     """Build the `merge` request of `merge()`."""
     return Request(
         "merge", _params.without_trailing_none([_params.resource(what), _params.record_data(data)])
@@ -175,7 +175,7 @@ def relate(
     from_record: RecordID,
     relation: Table | str,
     to_record: RecordID,
-    data: Mapping[str, Any] | None = None,
+    data: RecordContent | None = None,
 ) -> Request:
     """Build the `relate` request of `relate()`."""
     return Request(

@@ -10,16 +10,18 @@ which sends a request (stamped with its session or transaction) and returns the 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 from uuid import UUID
 
-from surrealdb import _replies
+from surrealdb import _into, _replies
 from surrealdb._generated import requests as _requests
 from surrealdb.api_types import Record, Resource
 from surrealdb.protocol import Request
 from surrealdb.values import RecordID, Table
 
 __all__ = ["AsyncSurrealMethods"]
+
+_T = TypeVar("_T")
 
 
 class AsyncSurrealMethods(ABC):

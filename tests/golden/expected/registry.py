@@ -17,6 +17,7 @@ class MethodInfo(NamedTuple):
     wire: str
     transports: frozenset[Transport]
     params: tuple[str, ...]
+    into: Literal["records", "value"] | None
 
 
 METHODS: dict[str, MethodInfo] = {
@@ -25,6 +26,7 @@ METHODS: dict[str, MethodInfo] = {
         "ping",
         frozenset(["ws", "http", "embedded"]),
         (),
+        None,
     ),
     "live": MethodInfo(
         "live",
@@ -34,18 +36,21 @@ METHODS: dict[str, MethodInfo] = {
             "table",
             "diff",
         ),
+        None,
     ),
     "select": MethodInfo(
         "select",
         "select",
         frozenset(["ws", "http", "embedded"]),
         ("what",),
+        None,
     ),
     "attach": MethodInfo(
         "attach",
         "attach",
         frozenset(["ws", "http", "embedded"]),
         ("session_id",),
+        None,
     ),
 }
 
