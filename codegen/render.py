@@ -35,15 +35,7 @@ IMPORTABLE = {
 
 def render_all(schema: Schema) -> dict[str, str]:
     """Every generated module, by its path relative to the output package folder."""
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        autoescape=False,
-    )
-    environment.filters["pyrepr"] = repr
+    environment = _environment()
     methods = method_views(schema)
     outputs = {
         "__init__.py": _render(environment, schema, "package.py.jinja"),
@@ -84,6 +76,27 @@ def render_all(schema: Schema) -> dict[str, str]:
             imports=_imports_for_overrides(unsupported),
         )
     return {path: format_python(text) for path, text in outputs.items()}
+
+
+def render_docs(schema: Schema) -> dict[str, str]:
+    """The generated pages of the API reference, by path relative to docs/reference."""
+    environment = _environment()
+    return {
+        "methods.md": _render(environment, schema, "methods.md.jinja", methods=method_views(schema))
+    }
+
+
+def _environment() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    environment.filters["pyrepr"] = repr
+    return environment
 
 
 def _render(

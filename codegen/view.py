@@ -74,6 +74,10 @@ class MethodView:
             declared.append(f"*, {INTO_PARAMETER} | None = None")
         return ", ".join(declared)
 
+    def support_mark(self, transport: str) -> str:
+        """✓ where the method works on the transport, an empty cell where it does not."""
+        return "✓" if transport in self.transports else ""
+
     def result_expression(self, await_keyword: str) -> str:
         """The expression that turns the reply into the method's return value."""
         parsed = f"_replies.{self.reply}({await_keyword}self._call(request), request)"

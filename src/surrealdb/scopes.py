@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Generator
+from collections.abc import Awaitable, Callable, Generator
 from types import TracebackType
 from typing import Any, Self
 from uuid import UUID, uuid4
@@ -111,6 +111,8 @@ class BlockingSession(BlockingSurrealMethods):
 
     def transaction(self) -> BlockingTransaction:
         """Begin an interactive transaction in this session (WebSocket only)."""
+        if self._closed:
+            raise SessionClosedError(f"session {self.id} is closed: start a new one")
         return BlockingTransaction(self._connection, session=self.id)
 
     def close(self) -> None:
@@ -178,8 +180,12 @@ class BlockingTransaction(BlockingSurrealMethods):
 
     def _end(self, method: str, ended: str) -> None:
         txn = self._state.require_open()
+        try:
+            self._connection._call(_stamp_session(Request(method, [txn]), self._session))
+        except BaseException:
+            self._state.ended = f"ended by a failed {method}"
+            raise
         self._state.ended = ended
-        self._connection._call(_stamp_session(Request(method, [txn]), self._session))
 
     def __enter__(self) -> Self:
         return self
@@ -260,7 +266,9 @@ class AsyncSession(AsyncSurrealMethods):
 
     def transaction(self) -> AsyncTransaction:
         """An interactive transaction in this session: `await` it or use `async with`."""
-        return AsyncTransaction(self._connection, session=self.id)
+        if self._closed:
+            raise SessionClosedError(f"session {self.id} is closed: start a new one")
+        return AsyncTransaction(self._connection, session=self.id, attach=self.attach)
 
     async def close(self) -> None:
         """Detach the session from the server. Idempotent."""
@@ -296,9 +304,15 @@ class AsyncSession(AsyncSurrealMethods):
 class AsyncTransaction(AsyncSurrealMethods):
     """An interactive transaction on an asyncio connection, with every method."""
 
-    def __init__(self, connection: AsyncScopes, session: UUID | None) -> None:
+    def __init__(
+        self,
+        connection: AsyncScopes,
+        session: UUID | None,
+        attach: Callable[[], Awaitable[UUID]] | None = None,
+    ) -> None:
         self._connection = connection
         self._session = session
+        self._attach_session = attach
         self._state = _TransactionState()
 
     @property
@@ -312,6 +326,8 @@ class AsyncTransaction(AsyncSurrealMethods):
 
     async def _begin(self) -> Self:
         if self._state.id is None:
+            if self._attach_session is not None:
+                await self._attach_session()  # a session not attached yet is attached first
             begin = Request("begin", [], session=self._session)
             check_supported(begin, self._connection.transport_kind)
             result = await self._connection._call(begin)
@@ -341,8 +357,12 @@ class AsyncTransaction(AsyncSurrealMethods):
 
     async def _end(self, method: str, ended: str) -> None:
         txn = self._state.require_open()
+        try:
+            await self._connection._call(_stamp_session(Request(method, [txn]), self._session))
+        except BaseException:
+            self._state.ended = f"ended by a failed {method}"
+            raise
         self._state.ended = ended
-        await self._connection._call(_stamp_session(Request(method, [txn]), self._session))
 
     def __await__(self) -> Generator[Any, None, Self]:
         return self._begin().__await__()

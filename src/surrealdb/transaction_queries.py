@@ -1,7 +1,8 @@
 """Keeping every method inside an interactive transaction (sans-I/O).
 
-SurrealDB 3.0's RPC handlers of `update`, `patch`, `relate`, `run` and `info` ignore the
-request's `txn`: their writes would survive `cancel`. Inside a transaction those calls are sent
+SurrealDB 3.0's RPC handlers of `update`, `patch`, `relate` and `run` ignore the request's
+`txn`: their writes would survive `cancel`. (`info` ignores it too, but only reads, and inside a
+transaction `$auth` is NONE, so it is sent as it is.) Inside a transaction those calls are sent
 as the equivalent SurrealQL `query` (which does honour `txn`), with the values passed as
 variables, never spliced into the text; the query's result is then shaped like the RPC's.
 """
@@ -74,10 +75,6 @@ def _run(params: list[Any]) -> tuple[str, dict[str, Any], bool]:
     return f"RETURN {name}({call_args})", variables, False
 
 
-def _info(params: list[Any]) -> tuple[str, dict[str, Any], bool]:
-    return "SELECT * FROM $auth", {}, True
-
-
 def _optional(params: list[Any], index: int) -> Any:
     return params[index] if len(params) > index else None
 
@@ -91,5 +88,4 @@ _REWRITES: dict[str, Callable[[list[Any]], tuple[str, dict[str, Any], bool]]] = 
     "patch": _patch,
     "relate": _relate,
     "run": _run,
-    "info": _info,
 }

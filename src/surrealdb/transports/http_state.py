@@ -84,6 +84,8 @@ class HttpSessionState:
 
     def record(self, request: Request, result: Any) -> None:
         """Keep what a successful request changed: the token of signin, signup, authenticate."""
+        if request.session is not None:
+            return  # an attached session's sign-in belongs to that session, on the server
         if request.method in ("signin", "signup"):
             token = result.access if isinstance(result, Tokens) else result
             if isinstance(result, Mapping):
