@@ -1,11 +1,17 @@
-"""`python -m surrealdb demo [URL]`: a short tour of the client, embedded or on a server."""
+"""`python -m surrealdb demo [URL]`: a short tour of the client, embedded or on a server.
+
+`python -m surrealdb models --url URL --ns NS --db DB [-o FILE]`: msgspec models of the
+database's SCHEMAFULL tables (needs `pip install 'surrealdb-typed[models]'`).
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from surrealdb.demo import run_demo
+from surrealdb.models import run_models_command
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,7 +22,45 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("url", nargs="?", default="mem://", help="where to connect (default mem://)")
     demo.add_argument("--username", default="root", help="root user for a server (default root)")
     demo.add_argument("--password", default="root", help="its password (default root)")
+    models = commands.add_parser(
+        "models",
+        help="generate msgspec models from a database's schema",
+        description="Read the SCHEMAFULL tables of a database (INFO FOR DB / TABLE STRUCTURE) "
+        "and write msgspec.Struct models for them, generated with datamodel-code-generator. "
+        "Rerun it after a schema change: the file only changes when the schema did.",
+    )
+    models.add_argument("--url", required=True, help="ws://, http:// or an embedded URL")
+    models.add_argument("--ns", required=True, help="the namespace")
+    models.add_argument("--db", required=True, help="the database")
+    models.add_argument("-o", "--output", help="the file to write (default: standard output)")
+    models.add_argument(
+        "--username",
+        default=os.environ.get("SURREALDB_USER"),
+        help="a root, namespace or database user (default: $SURREALDB_USER, else no sign-in)",
+    )
+    models.add_argument(
+        "--password",
+        default=os.environ.get("SURREALDB_PASS"),
+        help="its password (default: $SURREALDB_PASS)",
+    )
+    models.add_argument(
+        "--table",
+        action="append",
+        dest="tables",
+        metavar="NAME",
+        help="only this table (repeat for more; SCHEMALESS tables allowed)",
+    )
     args = parser.parse_args(argv)
+    if args.command == "models":
+        return run_models_command(
+            url=args.url,
+            namespace=args.ns,
+            database=args.db,
+            output=args.output,
+            username=args.username,
+            password=args.password,
+            tables=args.tables,
+        )
     return run_demo(args.url, args.username, args.password)
 
 
