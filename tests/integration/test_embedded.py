@@ -24,7 +24,6 @@ from surrealdb import (
     SurrealConnectionError,
     UnsupportedFeatureError,
 )
-from surrealdb.transports import embedded_engine
 from tests.server import ServerInfo
 
 pytest.importorskip("surrealdb_embedded")
@@ -123,7 +122,7 @@ def test_missing_engine_says_what_to_install(monkeypatch: pytest.MonkeyPatch) ->
             raise ImportError("No module named 'surrealdb_embedded'")
         return real_import(name, package)
 
-    monkeypatch.setattr(embedded_engine.importlib, "import_module", without_engine)
+    monkeypatch.setattr(importlib, "import_module", without_engine)
     db = Surreal("mem://")
     with pytest.raises(UnsupportedFeatureError, match=r"pip install 'surrealdb-typed\[embedded\]'"):
         db.ping()
