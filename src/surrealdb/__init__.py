@@ -49,6 +49,8 @@ from surrealdb.errors import (
     UnsupportedFeatureError,
 )
 from surrealdb.factory import AsyncSurreal, Surreal
+from surrealdb.live import AsyncLiveSubscription, LiveSubscription
+from surrealdb.scopes import AsyncSession, AsyncTransaction, BlockingSession, BlockingTransaction
 from surrealdb.values import (
     NONE,
     BoundExcluded,
@@ -73,13 +75,18 @@ __all__ = [
     "AlreadyExistsError",
     "AsyncEmbeddedSurrealConnection",
     "AsyncHttpSurrealConnection",
+    "AsyncLiveSubscription",
+    "AsyncSession",
     "AsyncSurreal",
     "AsyncSurrealConnection",
+    "AsyncTransaction",
     "AsyncWsSurrealConnection",
     "AuthenticationError",
     "BlockingEmbeddedSurrealConnection",
     "BlockingHttpSurrealConnection",
+    "BlockingSession",
     "BlockingSurrealConnection",
+    "BlockingTransaction",
     "BlockingWsSurrealConnection",
     "BoundExcluded",
     "BoundIncluded",
@@ -97,6 +104,7 @@ __all__ = [
     "InvalidParamsError",
     "InvalidURLError",
     "LiveNotification",
+    "LiveSubscription",
     "MethodNotFoundError",
     "NotAllowedError",
     "NotFoundError",

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, Generic, TypeAlias
 from uuid import UUID
 
 import msgspec
+from typing_extensions import TypeVar
 
 from surrealdb.values import RecordID, Table
 
@@ -64,7 +65,11 @@ class QueryResult(msgspec.Struct, frozen=True):
         return self.status == "OK"
 
 
-class LiveNotification(msgspec.Struct, frozen=True):
+R = TypeVar("R", default=Any)
+"""The type of a notification's record: Any, or the model given to `subscribe_live(into=)`."""
+
+
+class LiveNotification(msgspec.Struct, Generic[R], frozen=True):
     """One change delivered to a live query.
 
     Attributes:
@@ -79,5 +84,5 @@ class LiveNotification(msgspec.Struct, frozen=True):
     live_id: UUID
     action: str
     record_id: Any
-    result: Any
+    result: R
     session: UUID | None = None

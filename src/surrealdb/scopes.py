@@ -24,6 +24,7 @@ from surrealdb.errors import (
     TransactionEndedError,
     UnsupportedFeatureError,
 )
+from surrealdb.live import AsyncLiveQueries, BlockingLiveQueries, LiveRouter
 from surrealdb.protocol import Request
 from surrealdb.transaction_queries import in_transaction
 from surrealdb.url import TransportKind
@@ -77,6 +78,9 @@ class BlockingScopes(ABC):
     @abstractmethod
     def transport_kind(self) -> TransportKind: ...
 
+    @abstractmethod
+    def _live_router(self) -> LiveRouter: ...
+
     def new_session(self) -> BlockingSession:
         """Attach a new server-side session; close it (or leave its `with` block) to detach."""
         return BlockingSession(self)
@@ -89,7 +93,7 @@ class BlockingScopes(ABC):
         return BlockingTransaction(self, session=None)
 
 
-class BlockingSession(BlockingSurrealMethods):
+class BlockingSession(BlockingSurrealMethods, BlockingLiveQueries):
     """A server-side session on a blocking connection, with every method."""
 
     def __init__(self, connection: BlockingScopes) -> None:
@@ -108,6 +112,9 @@ class BlockingSession(BlockingSurrealMethods):
             raise SessionClosedError(f"session {self.id} is closed: start a new one")
         check_supported(request, self._connection.transport_kind)
         return self._connection._call(_stamp_session(request, self.id))
+
+    def _live_router(self) -> LiveRouter:
+        return self._connection._live_router()
 
     def transaction(self) -> BlockingTransaction:
         """Begin an interactive transaction in this session (WebSocket only)."""
@@ -221,6 +228,9 @@ class AsyncScopes(ABC):
     @abstractmethod
     def transport_kind(self) -> TransportKind: ...
 
+    @abstractmethod
+    def _live_router(self) -> LiveRouter: ...
+
     def new_session(self) -> AsyncSession:
         """A new server-side session: `await` it, or use `async with`, to attach it."""
         return AsyncSession(self)
@@ -233,7 +243,7 @@ class AsyncScopes(ABC):
         return AsyncTransaction(self, session=None)
 
 
-class AsyncSession(AsyncSurrealMethods):
+class AsyncSession(AsyncSurrealMethods, AsyncLiveQueries):
     """A server-side session on an asyncio connection, with every method."""
 
     def __init__(self, connection: AsyncScopes) -> None:
@@ -263,6 +273,9 @@ class AsyncSession(AsyncSurrealMethods):
             await self.attach()
         check_supported(request, self._connection.transport_kind)
         return await self._connection._call(_stamp_session(request, self.id))
+
+    def _live_router(self) -> LiveRouter:
+        return self._connection._live_router()
 
     def transaction(self) -> AsyncTransaction:
         """An interactive transaction in this session: `await` it or use `async with`."""

@@ -43,7 +43,7 @@ class Variant:
             "ASYNC_": "async " if self.is_async else "",
             "AWAIT_": "await " if self.is_async else "",
             "MODULE": self.module,
-            "ITERATOR": "typing.AsyncIterator" if self.is_async else "typing.Iterator",
+            "SUBSCRIPTION": "AsyncLiveSubscription" if self.is_async else "LiveSubscription",
             "SESSION": f"{flavour}Session",
             "TRANSACTION": f"{flavour}Transaction",
             "CONNECTION_TYPE": f"surrealdb.{defining_module}.{self.connection}",

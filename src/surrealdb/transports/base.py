@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Iterator
 from types import TracebackType
 from typing import Any, Self
-from uuid import UUID
 
-from surrealdb.api_types import LiveNotification
-from surrealdb.errors import InvalidURLError, UnsupportedFeatureError
+from surrealdb.errors import InvalidURLError
+from surrealdb.live import AsyncLiveQueries, BlockingLiveQueries
 from surrealdb.protocol import Request
 from surrealdb.url import ConnectionURL, TransportKind, parse_url
 
@@ -66,7 +64,7 @@ class _ClientOptions:
         return f"<{type(self).__name__} url={self._url.display!r}>"
 
 
-class BlockingRpcClient(_ClientOptions, ABC):
+class BlockingRpcClient(_ClientOptions, BlockingLiveQueries, ABC):
     """The transport side of a blocking connection."""
 
     @abstractmethod
@@ -81,16 +79,6 @@ class BlockingRpcClient(_ClientOptions, ABC):
     def close(self) -> None:
         """Close the connection; safe to call more than once."""
 
-    def subscribe_live(self, live_id: UUID) -> Iterator[LiveNotification]:
-        """Yield the notifications of a live query until it is killed or the connection closes."""
-        raise UnsupportedFeatureError(
-            f"live queries are not available over {self._transport_title()}:"
-            " use a ws:// or wss:// URL"
-        )
-
-    def _transport_title(self) -> str:
-        return "HTTP" if self._url.kind == "http" else "the embedded engine"
-
     def __enter__(self) -> Self:
         return self.connect()
 
@@ -103,7 +91,7 @@ class BlockingRpcClient(_ClientOptions, ABC):
         self.close()
 
 
-class AsyncRpcClient(_ClientOptions, ABC):
+class AsyncRpcClient(_ClientOptions, AsyncLiveQueries, ABC):
     """The transport side of an asyncio connection."""
 
     @abstractmethod
@@ -117,16 +105,6 @@ class AsyncRpcClient(_ClientOptions, ABC):
     @abstractmethod
     async def close(self) -> None:
         """Close the connection; safe to call more than once."""
-
-    def subscribe_live(self, live_id: UUID) -> AsyncIterator[LiveNotification]:
-        """Iterate over a live query's notifications until it is killed or the connection closes."""
-        raise UnsupportedFeatureError(
-            f"live queries are not available over {self._transport_title()}:"
-            " use a ws:// or wss:// URL"
-        )
-
-    def _transport_title(self) -> str:
-        return "HTTP" if self._url.kind == "http" else "the embedded engine"
 
     async def __aenter__(self) -> Self:
         return await self.connect()

@@ -7,19 +7,17 @@ resolves the future whose request id it answers, or queues a live notification.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import suppress
 from typing import Any, Self
-from uuid import UUID
 
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
-from surrealdb.api_types import LiveNotification
 from surrealdb.errors import SurrealConnectionError, SurrealTimeoutError
-from surrealdb.live import ENDED, LiveRouter
+from surrealdb.live import LIVE_EFFECT_METHODS, LiveRouter
 from surrealdb.protocol import (
     ErrorReply,
     Notification,
@@ -32,6 +30,9 @@ from surrealdb.transports.base import BlockingRpcClient, logger
 
 MAX_MESSAGE_SIZE = 128 * 1024 * 1024
 """The largest frame accepted, as the server's own limit."""
+
+_MAX_ABANDONED = 100_000
+"""How many ids of timed-out calls are remembered, to log their late replies quietly."""
 
 
 class BlockingWsTransport(BlockingRpcClient):
@@ -55,6 +56,7 @@ class BlockingWsTransport(BlockingRpcClient):
         self._reader: threading.Thread | None = None
         self._closed = False
         self._lost: SurrealConnectionError | None = None
+        self._abandoned: set[int] = set()  # ids of calls that timed out or were cancelled
 
     def connect(self) -> Self:
         """Open the WebSocket (if not open yet) and start its reader thread."""
@@ -65,10 +67,8 @@ class BlockingWsTransport(BlockingRpcClient):
         with self._state_lock:
             if self._socket is not None:
                 return self._socket
-            if self._closed:
-                raise SurrealConnectionError(f"the connection to {self.url} is closed")
-            if self._lost is not None:
-                raise self._lost
+            if self._closed or self._lost is not None:
+                raise self._connection_error()
             try:
                 socket = connect(
                     self._url.endpoint,
@@ -96,26 +96,36 @@ class BlockingWsTransport(BlockingRpcClient):
         socket = self._socket or self._open_socket()
         request_id, frame = self._protocol.encode_request(request)
         future: Future[Any] = Future()
-        self._pending[request_id] = future
+        pending = self._pending
+        pending[request_id] = future
+        # Checked after registering: `_fail_everything` sets `_lost` before it drains `_pending`,
+        # so a call that registers too late for the drain sees the loss here.
         if self._lost is not None or self._closed:
-            self._pending.pop(request_id, None)
-            raise self._lost or SurrealConnectionError(f"the connection to {self.url} is closed")
+            pending.pop(request_id, None)
+            raise self._connection_error()
         try:
             socket.send(frame)
         except (ConnectionClosed, OSError) as exc:
-            self._pending.pop(request_id, None)
+            pending.pop(request_id, None)
             raise SurrealConnectionError(f"the connection to {self.url} was lost: {exc}") from None
         try:
             result = future.result(self._timeout)
         except FutureTimeout:
-            self._pending.pop(request_id, None)
+            if pending.pop(request_id, None) is not None:
+                self._abandon(request_id)
             raise SurrealTimeoutError(
                 f"{request.method}() got no reply within {self._timeout} s;"
                 " the connection is still usable"
             ) from None
-        if request.method == "kill":
-            self._live.end(request.params[0])
+        if request.method in LIVE_EFFECT_METHODS:
+            self._live.after_call(request.method, request.session, request.params, result)
         return result
+
+    def _connection_error(self) -> SurrealConnectionError:
+        """A fresh error (never one shared by threads) saying why the connection is unusable."""
+        if self._lost is not None:
+            return SurrealConnectionError(str(self._lost))
+        return SurrealConnectionError(f"the connection to {self.url} is closed")
 
     def _read_frames(self, socket: ClientConnection) -> None:
         """The reader thread: route every frame until the socket closes."""
@@ -131,49 +141,71 @@ class BlockingWsTransport(BlockingRpcClient):
         except Exception as exc:  # the reader must never die silently
             logger.exception("the WebSocket reader failed")
             reason = f"the reader failed: {exc!r}"
+            with suppress(Exception):  # nothing reads the socket any more: close it
+                socket.close()
         finally:
             self._fail_everything(reason)
 
     def _route(self, event: Reply | ErrorReply | Notification | UnroutableFrame) -> None:
-        if isinstance(event, Reply):
+        if type(event) is Reply:
             future = self._pending.pop(event.id, None)
             if future is not None:
-                future.set_result(event.result)
+                try:  # noqa: SIM105 (the hot path: try costs nothing, suppress() does)
+                    future.set_result(event.result)
+                except InvalidStateError:  # close() failed it meanwhile
+                    pass
             else:
-                logger.warning("dropped a reply for unknown request id %s", event.id)
+                self._drop_reply(event.id)
         elif isinstance(event, Notification):
             self._live.deliver(event.notification)
         elif isinstance(event, ErrorReply):
             future = self._pending.pop(event.id, None)
             if future is not None:
-                future.set_exception(event.error)
+                with suppress(InvalidStateError):  # close() failed it meanwhile
+                    future.set_exception(event.error)
             else:
-                logger.warning("dropped an error for unknown request id %s", event.id)
+                self._drop_reply(event.id, event.error)
         else:
+            assert isinstance(event, UnroutableFrame)
             logger.warning("dropped a frame: %s", event.reason)
+
+    def _drop_reply(self, request_id: int, error: BaseException | None = None) -> None:
+        """Log a reply nobody waits for: expected (debug) after a timeout, else a warning."""
+        what = "a reply" if error is None else f"an error ({error})"
+        try:
+            self._abandoned.remove(request_id)
+        except KeyError:
+            logger.warning("dropped %s for unknown request id %s", what, request_id)
+        else:
+            logger.debug("dropped %s that came after its caller gave up (id %s)", what, request_id)
+
+    def _abandon(self, request_id: int) -> None:
+        """The caller of `request_id` stopped waiting; its reply may still come."""
+        if len(self._abandoned) >= _MAX_ABANDONED:  # replies that never came: forget them
+            self._abandoned.clear()
+        self._abandoned.add(request_id)
 
     def _fail_everything(self, reason: str) -> None:
         """The socket is gone: fail every pending call and end every live query."""
-        error = SurrealConnectionError(f"{reason}: {self.url}")
         with self._state_lock:
-            if not self._closed:
-                self._lost = error
+            if self._closed:
+                reason = "the connection was closed"
+            else:
+                self._lost = SurrealConnectionError(f"{reason}: {self.url}")
             self._socket = None
+        message = f"{reason} while the call waited for its reply: {self.url}"
         while self._pending:
-            _, future = self._pending.popitem()
-            if not future.done():
-                future.set_exception(error)
+            try:
+                _, future = self._pending.popitem()
+            except KeyError:  # a timed-out caller took the last one meanwhile
+                break
+            with suppress(InvalidStateError):  # the reader answered it meanwhile
+                future.set_exception(SurrealConnectionError(message))
         self._live.close()
 
-    def subscribe_live(self, live_id: UUID) -> Iterator[LiveNotification]:
-        """Yield the notifications of a live query until it is killed or the connection closes."""
-        buffer = self._live.buffer(live_id)
-        while True:
-            item = buffer.get()
-            if item is ENDED or item is None:
-                return
-            assert isinstance(item, LiveNotification)
-            yield item
+    def _live_router(self) -> LiveRouter:
+        """This connection's live notifications, for `subscribe_live`."""
+        return self._live
 
     def close(self) -> None:
         """Close the WebSocket; pending calls fail, live subscriptions end. Idempotent."""
@@ -185,4 +217,4 @@ class BlockingWsTransport(BlockingRpcClient):
             socket.close()
         if reader is not None and reader is not threading.current_thread():
             reader.join(timeout=5)
-        self._live.close()
+        self._fail_everything("the connection was closed")  # in case the reader is stuck
