@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 from typing import Any, TypeVar, overload
 from uuid import UUID
 
-from surrealdb import _into, _replies
+from surrealdb import _replies
 from surrealdb._generated import requests as _requests
 from surrealdb.api_types import Record, Resource
 from surrealdb.protocol import Request
