@@ -42,5 +42,8 @@ test: install check-generated lint typecheck  ## every gate: drift check, ruff, 
 test-only: install
 	$(PY) -m pytest -q
 
+bench: $(STAMP) $(GATEWAY)/node_modules  ## benchmark vs a raw floor and the official SDK (~5 min): bench/results/
+	$(PY) -m bench
+
 clean:
 	rm -rf $(VENV) $(GATEWAY)/node_modules .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,522 @@
+"""Where our overhead comes from: the raw floor, one design change at a time, and ours.
+
+`python -m bench.ablation [--only ws-sync,http-async,...] [--n 2000] [--repeats 5]`
+
+Each variant makes the bench's `query` call (or decodes the 2,000-row select) `n` times after
+a warm-up, in this process, and the variants are interleaved over `repeats` rounds; the table
+gives client CPU per call (median and min). The variants show what each layer costs: a reader
+thread or task with a future per call (what a multiplexing client needs), the timeout
+mechanism, the HTTP library, the codec's hooks. See docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import _thread
+import argparse
+import asyncio
+import contextlib
+import gc
+import http.client
+import itertools
+import socket
+import statistics
+import sys
+import threading
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import Future
+from typing import Any
+from urllib.parse import urlsplit
+
+import cbor2
+from websockets.exceptions import ConnectionClosed
+
+from bench.cases import QUERY_SQL, ROWS_TABLE, SELECT_ROWS
+from bench.clients import raw
+from bench.clients.common import WorkerArgs, fetch_select_body
+from bench.runner import ROOT, Endpoint, seed
+
+Variant = Callable[[WorkerArgs, int], float]  # -> client CPU seconds for n calls
+
+
+def _query_frame(request_id: int, i: int) -> bytes:
+    return cbor2.dumps(
+        {"id": request_id, "method": "query", "params": [QUERY_SQL, {"id": i % SELECT_ROWS}]}
+    )
+
+
+def _timed(call: Callable[[int], object], n: int) -> float:
+    for i in range(max(50, n // 10)):
+        call(i)
+    gc.collect()
+    start = time.process_time()
+    for i in range(n):
+        call(i)
+    return time.process_time() - start
+
+
+async def _timed_async(call: Callable[[int], Awaitable[object]], n: int) -> float:
+    for i in range(max(50, n // 10)):
+        await call(i)
+    gc.collect()
+    start = time.process_time()
+    for i in range(n):
+        await call(i)
+    return time.process_time() - start
+
+
+# -- WebSocket, blocking -----------------------------------------------------------------------
+
+
+def ws_sync_direct(args: WorkerArgs, n: int) -> float:
+    ws = raw.SyncWs(args)
+    try:
+        return _timed(lambda i: ws.call("query", [QUERY_SQL, {"id": i % SELECT_ROWS}]), n)
+    finally:
+        ws.close()
+
+
+def _ws_sync_threaded(args: WorkerArgs, n: int, handoff: str) -> float:
+    ws = raw.SyncWs(args)
+    ids = itertools.count(1)
+    pending: dict[int, Any] = {}
+
+    def read() -> None:
+        with contextlib.suppress(ConnectionClosed):
+            for frame in ws.socket:
+                message = raw.decode(frame)  # type: ignore[arg-type]
+                waiter = pending.pop(message["id"], None)
+                if isinstance(waiter, Future):
+                    waiter.set_result(message)
+                elif waiter is not None:
+                    waiter[1].append(message)
+                    waiter[0].release()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+
+    def with_future(i: int) -> Any:
+        request_id = next(ids)
+        future: Future[Any] = Future()
+        pending[request_id] = future
+        ws.socket.send(_query_frame(request_id, i))
+        return future.result(30)
+
+    def with_lock(i: int) -> Any:
+        request_id = next(ids)
+        lock = _thread.allocate_lock()
+        lock.acquire()
+        box: list[Any] = []
+        pending[request_id] = (lock, box)
+        ws.socket.send(_query_frame(request_id, i))
+        lock.acquire(timeout=30)
+        return box[0]
+
+    try:
+        return _timed(with_future if handoff == "future" else with_lock, n)
+    finally:
+        ws.close()
+        reader.join(5)
+
+
+def ws_sync_thread_future(args: WorkerArgs, n: int) -> float:
+    return _ws_sync_threaded(args, n, "future")
+
+
+def ws_sync_thread_lock(args: WorkerArgs, n: int) -> float:
+    return _ws_sync_threaded(args, n, "lock")
+
+
+def ws_sync_sansio(args: WorkerArgs, n: int) -> float:
+    """websockets' sans-I/O protocol on a plain socket, read by the calling thread."""
+    from websockets.client import ClientProtocol
+    from websockets.frames import Frame, Opcode
+    from websockets.http11 import Response
+    from websockets.typing import Subprotocol
+    from websockets.uri import parse_uri
+
+    parts = urlsplit(args.url)
+    protocol = ClientProtocol(
+        parse_uri(args.url), subprotocols=[Subprotocol("cbor")], max_size=raw.MAX_SIZE
+    )
+    sock = socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 80))
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    protocol.send_request(protocol.connect())
+
+    def flush() -> None:
+        for data in protocol.data_to_send():
+            if data:
+                sock.sendall(data)
+
+    def receive() -> bytes:
+        while True:
+            for event in protocol.events_received():
+                if isinstance(event, Frame) and event.opcode is Opcode.BINARY:
+                    return bytes(event.data)
+                if isinstance(event, Response) and event.status_code != 101:
+                    raise RuntimeError(f"handshake failed: {event.status_code}")
+            protocol.receive_data(sock.recv(1 << 18))
+            flush()  # pongs
+
+    flush()
+    while not any(isinstance(e, Response) for e in protocol.events_received()):
+        protocol.receive_data(sock.recv(1 << 16))
+    ids = itertools.count(1)
+
+    def call(method: str, params: list[Any]) -> Any:
+        protocol.send_binary(cbor2.dumps({"id": next(ids), "method": method, "params": params}))
+        flush()
+        return raw.decode(receive())
+
+    call("signin", [{"user": args.user, "pass": args.password}])
+    call("use", [args.namespace, args.database])
+    try:
+        return _timed(lambda i: call("query", [QUERY_SQL, {"id": i % SELECT_ROWS}]), n)
+    finally:
+        sock.close()
+
+
+def ws_sync_ours(args: WorkerArgs, n: int) -> float:
+    from surrealdb import Surreal
+
+    with Surreal(args.url) as db:
+        db.signin({"username": args.user, "password": args.password})
+        db.use(args.namespace, args.database)
+        return _timed(lambda i: db.query(QUERY_SQL, {"id": i % SELECT_ROWS}), n)
+
+
+# -- WebSocket, asyncio ------------------------------------------------------------------------
+
+
+def _ws_async(args: WorkerArgs, n: int, wait: str) -> float:
+    async def main() -> float:
+        ws = await raw.AsyncWs.open(args)
+        loop = asyncio.get_running_loop()
+        if wait == "direct":
+
+            async def direct(i: int) -> Any:
+                return await ws.call("query", [QUERY_SQL, {"id": i % SELECT_ROWS}])
+
+            try:
+                return await _timed_async(direct, n)
+            finally:
+                await ws.close()
+        ws.start_reader()
+
+        async def call(i: int) -> Any:
+            request_id = next(ws.ids)
+            future: asyncio.Future[Any] = loop.create_future()
+            ws.pending[request_id] = future
+            await ws.socket.send(_query_frame(request_id, i))
+            if wait == "wait_for":
+                return await asyncio.wait_for(future, 30)
+            if wait == "timeout":
+                async with asyncio.timeout(30):
+                    return await future
+            return await future
+
+        try:
+            return await _timed_async(call, n)
+        finally:
+            await ws.close()
+
+    return asyncio.run(main())
+
+
+def ws_async_direct(args: WorkerArgs, n: int) -> float:
+    return _ws_async(args, n, "direct")
+
+
+def ws_async_task(args: WorkerArgs, n: int) -> float:
+    return _ws_async(args, n, "await")
+
+
+def ws_async_task_wait_for(args: WorkerArgs, n: int) -> float:
+    return _ws_async(args, n, "wait_for")
+
+
+def ws_async_task_timeout(args: WorkerArgs, n: int) -> float:
+    return _ws_async(args, n, "timeout")
+
+
+def ws_async_ours(args: WorkerArgs, n: int) -> float:
+    from surrealdb import AsyncSurreal
+
+    async def main() -> float:
+        async with AsyncSurreal(args.url) as db:
+            await db.signin({"username": args.user, "password": args.password})
+            await db.use(args.namespace, args.database)
+
+            async def call(i: int) -> Any:
+                return await db.query(QUERY_SQL, {"id": i % SELECT_ROWS})
+
+            return await _timed_async(call, n)
+
+    return asyncio.run(main())
+
+
+# -- HTTP --------------------------------------------------------------------------------------
+
+
+def _http_token(args: WorkerArgs) -> str:
+    parts = urlsplit(args.url)
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80)
+    connection.request(
+        "POST",
+        "/rpc",
+        cbor2.dumps({"method": "signin", "params": [{"user": args.user, "pass": args.password}]}),
+        {"Content-Type": "application/cbor", "Accept": "application/cbor"},
+    )
+    token: str = raw.decode(connection.getresponse().read())["result"]
+    connection.close()
+    return token
+
+
+def _query_body(i: int) -> bytes:
+    return cbor2.dumps({"method": "query", "params": [QUERY_SQL, {"id": i % SELECT_ROWS}]})
+
+
+def http_sync_stdlib(args: WorkerArgs, n: int) -> float:
+    headers = raw._http_headers(args, _http_token(args))
+    parts = urlsplit(args.url)
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80)
+
+    def call(i: int) -> Any:
+        connection.request("POST", "/rpc", _query_body(i), headers)
+        return raw.decode(connection.getresponse().read())
+
+    try:
+        return _timed(call, n)
+    finally:
+        connection.close()
+
+
+def http_sync_httpx(args: WorkerArgs, n: int) -> float:
+    import httpx
+
+    headers = raw._http_headers(args, _http_token(args))
+    with httpx.Client(base_url=args.url) as client:
+        return _timed(
+            lambda i: raw.decode(
+                client.post("/rpc", content=_query_body(i), headers=headers).content
+            ),
+            n,
+        )
+
+
+def http_sync_ours(args: WorkerArgs, n: int) -> float:
+    return ws_sync_ours(args, n)  # the same calls; Surreal(url) picks HTTP from the URL
+
+
+def http_async_streams(args: WorkerArgs, n: int) -> float:
+    async def main() -> float:
+        head = raw._http_head(args, raw._http_headers(args, _http_token(args)))
+        client = await raw.AsyncHttp.open(args.url)
+
+        async def call(i: int) -> Any:
+            return raw.decode(await client.post(head, _query_body(i)))
+
+        try:
+            return await _timed_async(call, n)
+        finally:
+            await client.close()
+
+    return asyncio.run(main())
+
+
+def http_async_httpx(args: WorkerArgs, n: int) -> float:
+    import httpx
+
+    async def main() -> float:
+        headers = raw._http_headers(args, _http_token(args))
+        async with httpx.AsyncClient(base_url=args.url) as client:
+
+            async def call(i: int) -> Any:
+                response = await client.post("/rpc", content=_query_body(i), headers=headers)
+                return raw.decode(response.content)
+
+            return await _timed_async(call, n)
+
+    return asyncio.run(main())
+
+
+def http_async_ours(args: WorkerArgs, n: int) -> float:
+    return ws_async_ours(args, n)
+
+
+# -- the codec ---------------------------------------------------------------------------------
+
+
+def _decode_variant(args: WorkerArgs, n: int, which: str) -> float:
+    from surrealdb import cbor
+    from surrealdb.values import RecordID
+
+    body = fetch_select_body(args, ROWS_TABLE)
+    decoders = cbor._TAG_DECODERS
+    new = object.__new__
+
+    def fast_record_ids(tag: Any, immutable: bool) -> Any:
+        if tag.tag == 8:
+            table, key = tag.value
+            if type(table) is str and (type(key) is str or type(key) is int):
+                record = new(RecordID)
+                record._table = table
+                record._id = key
+                return record
+        decoder = decoders.get(tag.tag)
+        if decoder is not None:
+            try:
+                return decoder(tag.value)
+            except Exception:
+                pass
+        return tag
+
+    def dispatch(tag: Any, immutable: bool) -> Any:
+        decoder = decoders.get(tag.tag)
+        return tag if decoder is None else decoder(tag.value)
+
+    decode: Callable[[bytes], Any] = {
+        "floor": raw.decode,
+        "ours": lambda data: cbor.decode(data)[0],
+        "no-semantic": lambda data: cbor2.loads(data, tag_hook=dispatch),
+        "fast-8": lambda data: cbor2.loads(data, tag_hook=fast_record_ids),
+        "fast-8-no-gc": lambda data: _without_gc(cbor2.loads, data, fast_record_ids),
+    }[which]
+    return _timed(lambda i: decode(body), n)
+
+
+def _without_gc(loads: Callable[..., Any], data: bytes, hook: Any) -> Any:
+    """Decoding makes no reference cycles: pause the cyclic GC meanwhile (one thread only)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return loads(data, tag_hook=hook)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def decode_fast_no_gc(args: WorkerArgs, n: int) -> float:
+    return _decode_variant(args, n, "fast-8-no-gc")
+
+
+def decode_floor(args: WorkerArgs, n: int) -> float:
+    return _decode_variant(args, n, "floor")
+
+
+def decode_ours(args: WorkerArgs, n: int) -> float:
+    return _decode_variant(args, n, "ours")
+
+
+def decode_no_semantic(args: WorkerArgs, n: int) -> float:
+    return _decode_variant(args, n, "no-semantic")
+
+
+def decode_fast_record_ids(args: WorkerArgs, n: int) -> float:
+    return _decode_variant(args, n, "fast-8")
+
+
+GROUPS: dict[str, tuple[str, int, list[tuple[str, Variant]]]] = {
+    "ws-sync": (
+        "ws",
+        1,
+        [
+            ("websockets.sync: send, then recv (the raw floor)", ws_sync_direct),
+            ("+ reader thread, a concurrent.futures.Future per call", ws_sync_thread_future),
+            ("+ reader thread, a pre-acquired lock per call", ws_sync_thread_lock),
+            ("websockets sans-I/O, read by the calling thread", ws_sync_sansio),
+            ("ours: Surreal(ws://...).query", ws_sync_ours),
+        ],
+    ),
+    "ws-async": (
+        "ws",
+        1,
+        [
+            ("websockets.asyncio: send, then recv (the raw floor)", ws_async_direct),
+            ("+ reader task, a future per call", ws_async_task),
+            ("+ reader task, future, asyncio.wait_for", ws_async_task_wait_for),
+            ("+ reader task, future, asyncio.timeout", ws_async_task_timeout),
+            ("ours: AsyncSurreal(ws://...).query", ws_async_ours),
+        ],
+    ),
+    "http-sync": (
+        "http",
+        3,
+        [
+            ("http.client keep-alive (the raw floor)", http_sync_stdlib),
+            ("httpx.Client, no SDK", http_sync_httpx),
+            ("ours: Surreal(http://...).query", http_sync_ours),
+        ],
+    ),
+    "http-async": (
+        "http",
+        3,
+        [
+            ("asyncio streams HTTP/1.1 (the raw floor)", http_async_streams),
+            ("httpx.AsyncClient, no SDK", http_async_httpx),
+            ("ours: AsyncSurreal(http://...).query", http_async_ours),
+        ],
+    ),
+    "decode": (
+        "http",
+        40,
+        [
+            ("cbor2.loads + trivial tag_hook (the raw floor)", decode_floor),
+            ("ours: surrealdb.cbor.decode", decode_ours),
+            ("dict-dispatch tag_hook, no semantic_decoders", decode_no_semantic),
+            ("tag_hook with an inline RecordID path", decode_fast_record_ids),
+            ("the same, cyclic GC paused while decoding", decode_fast_no_gc),
+        ],
+    ),
+}
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.ablation", description=__doc__)
+    parser.add_argument("--only", help=f"comma-separated groups of {', '.join(GROUPS)}")
+    parser.add_argument("--n", type=int, default=2000, help="calls per variant and round")
+    parser.add_argument("--repeats", type=int, default=5, help="interleaved rounds")
+    parser.add_argument("--ws-url")
+    parser.add_argument("--http-url")
+    options = parser.parse_args(argv)
+    groups = [g.strip() for g in (options.only or ",".join(GROUPS)).split(",") if g.strip()]
+    server = None
+    if options.ws_url and options.http_url:
+        endpoint = Endpoint(options.ws_url, options.http_url)
+    else:
+        sys.path.insert(0, str(ROOT))
+        from tests.server import start_gateway
+
+        server = start_gateway()
+        endpoint = Endpoint(server.info.ws_url, server.info.http_url)
+    try:
+        seed(endpoint, "bench", "bench")
+        for group in groups:
+            transport, divisor, variants = GROUPS[group]
+            url = endpoint.ws_url if transport == "ws" else endpoint.http_url
+            args = WorkerArgs(
+                "raw", f"{transport}-x-query", 0, 0, url, "root", "root", "bench", "bench"
+            )
+            n = max(5, options.n // divisor)
+            results: dict[str, list[float]] = {name: [] for name, _ in variants}
+            scale = 1e3 if group == "decode" else 1e6  # ms per decode, µs per call
+            for _ in range(options.repeats):
+                for name, variant in variants:
+                    results[name].append(variant(args, n) / n * scale)
+            unit = "ms per decode" if group == "decode" else "µs per call"
+            print(f"\n{group} (client CPU, {unit}; median and min of {options.repeats}, n={n})")
+            floor = statistics.median(results[variants[0][0]])
+            for name, values in results.items():
+                median = statistics.median(values)
+                digits = 2 if group == "decode" else 1
+                print(
+                    f"  {median:8.{digits}f} {min(values):8.{digits}f}"
+                    f"  {median / floor:5.2f}x  {name}"
+                )
+    finally:
+        if server is not None:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()
