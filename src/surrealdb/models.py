@@ -48,6 +48,7 @@ from surrealdb.connections import BlockingSurrealConnection
 from surrealdb.errors import AuthenticationError, SurrealError
 from surrealdb.factory import Surreal
 from surrealdb.url import parse_url
+from surrealdb.values import SURREALQL_STRING_ESCAPES
 
 __all__ = [
     "INSTALL_HINT",
@@ -204,20 +205,6 @@ _NUMBER: Final = re.compile(
     r"(?P<number>[-+]?\d+(?P<fraction>\.\d+)?(?P<exponent>[eE][-+]?\d+)?)(?P<suffix>f|dec)?"
     r"(?![A-Za-z0-9_])"
 )
-_ESCAPES: Final = {
-    "\\": "\\",
-    "'": "'",
-    '"': '"',
-    "`": "`",
-    "⟩": "⟩",
-    "/": "/",
-    "n": "\n",
-    "r": "\r",
-    "t": "\t",
-    "b": "\b",
-    "f": "\f",
-    "0": "\0",
-}
 _PREFIXED_LITERALS: Final = {"d": "datetime", "u": "uuid", "r": "record"}
 
 
@@ -382,8 +369,8 @@ class _KindParser:
                 continue
             escaped = self.text[self.pos : self.pos + 1]
             self.pos += 1
-            if escaped in _ESCAPES:
-                chars.append(_ESCAPES[escaped])
+            if escaped in SURREALQL_STRING_ESCAPES:
+                chars.append(SURREALQL_STRING_ESCAPES[escaped])
             elif escaped == "u":
                 chars.append(self.parse_unicode_escape())
             else:

@@ -683,7 +683,7 @@ _KEYWORDS: Final[dict[str, object]] = {
     "Infinity": float("inf"),
     "-Infinity": float("-inf"),
 }
-_STRING_UNESCAPES: Final = {
+SURREALQL_STRING_ESCAPES: Final = {  # what follows a backslash in a SurrealQL string
     "\\": "\\",
     "'": "'",
     '"': '"',
@@ -764,8 +764,8 @@ class _Parser:
             raise self.fail("unfinished escape")
         char = self.text[self.pos]
         self.pos += 1
-        if char in _STRING_UNESCAPES:
-            return _STRING_UNESCAPES[char]
+        if char in SURREALQL_STRING_ESCAPES:
+            return SURREALQL_STRING_ESCAPES[char]
         if char == "u":
             if self.accept("{"):
                 end = self.text.find("}", self.pos)
