@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 GATEWAY := tests/server
 URL ?= mem://
 
-.PHONY: demo install generate check-generated lint typecheck test test-only bench clean
+.PHONY: demo install generate check-generated lint typecheck test test-only bench docs clean
 
 demo: $(STAMP)  ## install everything, then run the demo on an embedded database (URL=... for a server)
 	$(PY) -m surrealdb demo $(URL)
@@ -44,6 +44,9 @@ test-only: install
 
 bench: $(STAMP) $(GATEWAY)/node_modules  ## benchmark vs a raw floor and the official SDK (~5 min): bench/results/
 	$(PY) -m bench
+
+docs: $(STAMP)  ## build the documentation site into site/ (strict: any warning fails)
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict --site-dir site
 
 clean:
 	rm -rf $(VENV) $(GATEWAY)/node_modules .mypy_cache .ruff_cache .pytest_cache
