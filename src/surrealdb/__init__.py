@@ -50,7 +50,10 @@ from surrealdb.errors import (
 )
 from surrealdb.factory import AsyncSurreal, Surreal
 from surrealdb.live import AsyncLiveSubscription, LiveSubscription
+from surrealdb.pool import AsyncSurrealPool, SurrealPool
+from surrealdb.reconnect import ReconnectPolicy
 from surrealdb.scopes import AsyncSession, AsyncTransaction, BlockingSession, BlockingTransaction
+from surrealdb.transports.base import PayloadTooLargeError
 from surrealdb.values import (
     NONE,
     BoundExcluded,
@@ -79,6 +82,7 @@ __all__ = [
     "AsyncSession",
     "AsyncSurreal",
     "AsyncSurrealConnection",
+    "AsyncSurrealPool",
     "AsyncTransaction",
     "AsyncWsSurrealConnection",
     "AuthenticationError",
@@ -108,10 +112,12 @@ __all__ = [
     "MethodNotFoundError",
     "NotAllowedError",
     "NotFoundError",
+    "PayloadTooLargeError",
     "ProtocolError",
     "QueryError",
     "QueryResult",
     "Range",
+    "ReconnectPolicy",
     "Record",
     "RecordContent",
     "RecordID",
@@ -121,6 +127,7 @@ __all__ = [
     "Surreal",
     "SurrealConnectionError",
     "SurrealError",
+    "SurrealPool",
     "SurrealTimeoutError",
     "Table",
     "ThrownError",

@@ -474,6 +474,13 @@ def _thaw(value: Any) -> Any:
     return value
 
 
+def _text(value: Any) -> str:
+    """The content of a tag that must be a string (else the tag is kept raw)."""
+    if type(value) is not str:
+        raise TypeError("expected a string")
+    return value
+
+
 def _decode_record_id(value: Any) -> RecordID:
     table, key = value
     if type(table) is not str:
@@ -501,7 +508,7 @@ def _decode_point(value: Any) -> GeometryPoint:
 # the content decoded immutably but is much cheaper per tag than a semantic decoder.
 _TAG_DECODERS: Final[dict[int, _Decoder]] = {
     TAG_NONE: lambda value: NONE,
-    TAG_TABLE: Table,
+    TAG_TABLE: lambda value: Table(_text(value)),
     TAG_RECORD_ID: _decode_record_id,
     TAG_UUID_STRING: uuid.UUID,
     TAG_DECIMAL: decimal.Decimal,

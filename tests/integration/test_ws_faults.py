@@ -540,7 +540,9 @@ def test_server_ending_mid_call_fails_every_pending_call(
 ) -> None:
     callers = 8
     server = fake_server(end_after(callers, how))
-    db = blocking(server.url, timeout=None)  # no timeout: only the ending can free the callers
+    # No timeout: only the ending can free the callers; no reconnect: the ending is for good
+    # (tests/integration/test_resilience.py covers reconnecting).
+    db = Surreal(server.url, timeout=None, reconnect=False)
     try:
         live_id = db.live("person")
         subscription = db.subscribe_live(live_id)
@@ -573,7 +575,7 @@ async def test_async_server_ending_mid_call_fails_every_pending_call(
 ) -> None:
     callers = 50
     server = fake_server(end_after(callers, how))
-    db = asynchronous(server.url, timeout=None)
+    db = AsyncSurreal(server.url, timeout=None, reconnect=False)
     try:
         live_id = await db.live("person")
         consumer = asyncio.create_task(_collect(db.subscribe_live(live_id)))

@@ -2,18 +2,28 @@
 
 A connection is lazy: the first call connects (an explicit `connect()` works too). `close()`
 is idempotent, and the classes are context managers.
+
+Every transport takes the same keyword options (`_ClientOptions`), checked when the
+connection is made, before anything touches the network.
 """
 
 from __future__ import annotations
 
 import logging
+import math
+import os
+import ssl as ssl_module
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeAlias
 
-from surrealdb.errors import InvalidURLError
+from surrealdb.errors import InvalidURLError, SurrealConnectionError, SurrealError
 from surrealdb.live import AsyncLiveQueries, BlockingLiveQueries
 from surrealdb.protocol import Request
+from surrealdb.reconnect import ReconnectPolicy, reconnect_policy
 from surrealdb.url import ConnectionURL, TransportKind, parse_url
 
 logger = logging.getLogger("surrealdb")
@@ -24,12 +34,84 @@ DEFAULT_TIMEOUT = 30.0
 DEFAULT_CONNECT_TIMEOUT = 10.0
 """Seconds connecting may take."""
 
+DEFAULT_KEEPALIVE_INTERVAL = 20.0
+"""Seconds between keepalive pings on a WebSocket; a pong must come within as long again."""
+
+SSLOption: TypeAlias = "ssl_module.SSLContext | str | os.PathLike[str] | None"
+"""What `ssl=` takes: an `ssl.SSLContext`, the path of a CA file (PEM), or None (defaults)."""
+
+
+class PayloadTooLargeError(SurrealError, ValueError):
+    """A request is larger than the server accepts; it was not sent."""
+
 
 _URL_HINTS = {"ws": "ws:// or wss://", "http": "http:// or https://", "embedded": "mem://"}
 
 
+def check_seconds(name: str, value: object, *, allow_none: bool) -> float | None:
+    """A duration option: a positive, finite number of seconds (or None where allowed)."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        expected = "a number of seconds or None" if allow_none else "a number of seconds"
+        raise TypeError(f"{name} must be {expected}, got {type(value).__name__}: {value!r}")
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be more than 0 seconds, got {value!r}")
+    return float(value)
+
+
+def ssl_context(option: object, url: ConnectionURL) -> ssl_module.SSLContext | None:
+    """The TLS context that `ssl=` asks for (None: the library's verifying default)."""
+    if option is None:
+        return None
+    secure = url.endpoint.startswith(("wss://", "https://"))
+    if not secure:
+        raise InvalidURLError(
+            f"ssl= applies to wss:// and https:// URLs only, and {url.display!r} is not"
+            " encrypted: use a wss:// or https:// URL"
+        )
+    if isinstance(option, ssl_module.SSLContext):
+        return option
+    if isinstance(option, str | os.PathLike):
+        path = os.fspath(option)
+        try:
+            return ssl_module.create_default_context(cafile=path)
+        except (OSError, ssl_module.SSLError) as exc:
+            raise ValueError(f"ssl= cannot load the CA file {path!r}: {exc}") from None
+    raise TypeError(
+        "ssl must be an ssl.SSLContext, the path of a CA file, or None;"
+        f" got {type(option).__name__}"
+    )
+
+
+def connection_failed(
+    url: str, exc: BaseException, doing: str = "cannot connect to"
+) -> SurrealConnectionError:
+    """The error of a failed connection attempt, with a hint for certificate failures."""
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, ssl_module.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in text:
+        return SurrealConnectionError(
+            f"{doing} {url}: TLS certificate verification failed ({text});"
+            " pass ssl=<CA file> or ssl=<ssl.SSLContext> to trust the server's certificate"
+        )
+    return SurrealConnectionError(f"{doing} {url}: {text}")
+
+
 class _ClientOptions:
-    """The URL and timeouts every transport takes."""
+    """The URL and the options every transport takes (all keyword-only).
+
+    Args:
+        url: where to connect (see `surrealdb.url.SUPPORTED_SCHEMES`).
+        timeout: seconds each call waits for its reply (None: no limit); `timeout()`
+            overrides it for a block of calls.
+        connect_timeout: seconds opening the connection may take.
+        reconnect: WebSocket only: reconnect after the link drops (True: the default
+            `ReconnectPolicy`), or not (False), or how (a `ReconnectPolicy`).
+        keepalive_interval: WebSocket only: seconds between keepalive pings (None: none); a
+            link whose pong does not come within as long again is treated as dropped.
+        ssl: wss:// and https:// only: an `ssl.SSLContext`, or the path of a CA file to
+            trust; None verifies certificates against the system's trusted CAs.
+    """
 
     _transport_kind: TransportKind
 
@@ -39,6 +121,9 @@ class _ClientOptions:
         *,
         timeout: float | None = DEFAULT_TIMEOUT,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        reconnect: bool | ReconnectPolicy = True,
+        keepalive_interval: float | None = DEFAULT_KEEPALIVE_INTERVAL,
+        ssl: SSLOption = None,
     ) -> None:
         self._url: ConnectionURL = parse_url(url)
         if self._url.kind != self._transport_kind:
@@ -47,8 +132,43 @@ class _ClientOptions:
                 f" got {self._url.display!r}: use Surreal(url) / AsyncSurreal(url) to pick the"
                 " class from the URL"
             )
-        self._timeout = timeout
-        self._connect_timeout = connect_timeout
+        self._timeout = check_seconds("timeout", timeout, allow_none=True)
+        connect = check_seconds("connect_timeout", connect_timeout, allow_none=False)
+        assert connect is not None
+        self._connect_timeout: float = connect
+        self._reconnect: ReconnectPolicy | None = reconnect_policy(reconnect)
+        self._keepalive_interval = check_seconds(
+            "keepalive_interval", keepalive_interval, allow_none=True
+        )
+        self._ssl: ssl_module.SSLContext | None = ssl_context(ssl, self._url)
+        self._call_timeout: ContextVar[float | None] = ContextVar(
+            "surrealdb_call_timeout", default=self._timeout
+        )
+
+    @property
+    def reconnects(self) -> int:
+        """How many times the connection reconnected after its link dropped (WebSocket only;
+        HTTP requests are independent and the embedded engine has no link: always 0)."""
+        return 0
+
+    @contextmanager
+    def timeout(self, seconds: float | None) -> Iterator[None]:
+        """Within the block, calls on this connection wait at most `seconds` for their reply.
+
+        `None` lifts the limit. The override holds for the thread (blocking) or the task
+        (asyncio) that entered the block, including its calls through sessions and
+        transactions of this connection; other threads and tasks keep the connection's
+        `timeout`. Blocks nest. The embedded engine runs calls in-process and ignores it.
+
+            with db.timeout(120):
+                db.query("SELECT * FROM big_report")
+        """
+        value = check_seconds("timeout", seconds, allow_none=True)
+        token = self._call_timeout.set(value)
+        try:
+            yield
+        finally:
+            self._call_timeout.reset(token)
 
     @property
     def transport_kind(self) -> TransportKind:
@@ -79,6 +199,11 @@ class BlockingRpcClient(_ClientOptions, BlockingLiveQueries, ABC):
     def close(self) -> None:
         """Close the connection; safe to call more than once."""
 
+    @property
+    @abstractmethod
+    def is_closed(self) -> bool:
+        """Whether the connection is closed, or lost for good (it will not reconnect)."""
+
     def __enter__(self) -> Self:
         return self.connect()
 
@@ -105,6 +230,11 @@ class AsyncRpcClient(_ClientOptions, AsyncLiveQueries, ABC):
     @abstractmethod
     async def close(self) -> None:
         """Close the connection; safe to call more than once."""
+
+    @property
+    @abstractmethod
+    def is_closed(self) -> bool:
+        """Whether the connection is closed, or lost for good (it will not reconnect)."""
 
     async def __aenter__(self) -> Self:
         return await self.connect()

@@ -7,7 +7,14 @@ from typing import Any, Self
 
 from surrealdb.errors import ProtocolError, SurrealConnectionError
 from surrealdb.protocol import Request, decode_body, encode_envelope
-from surrealdb.transports.base import AsyncRpcClient
+from surrealdb.reconnect import ReconnectPolicy
+from surrealdb.transports.base import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_KEEPALIVE_INTERVAL,
+    DEFAULT_TIMEOUT,
+    AsyncRpcClient,
+    SSLOption,
+)
 from surrealdb.transports.embedded_engine import load_engine_module
 
 
@@ -20,10 +27,20 @@ class AsyncEmbeddedTransport(AsyncRpcClient):
         self,
         url: str,
         *,
-        timeout: float | None = 30.0,
-        connect_timeout: float = 10.0,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        reconnect: bool | ReconnectPolicy = True,
+        keepalive_interval: float | None = DEFAULT_KEEPALIVE_INTERVAL,
+        ssl: SSLOption = None,
     ) -> None:
-        super().__init__(url, timeout=timeout, connect_timeout=connect_timeout)
+        super().__init__(
+            url,
+            timeout=timeout,
+            connect_timeout=connect_timeout,
+            reconnect=reconnect,
+            keepalive_interval=keepalive_interval,
+            ssl=ssl,
+        )
         self._engine: Any = None
         self._lock = asyncio.Lock()
         self._closed = False
@@ -46,6 +63,11 @@ class AsyncEmbeddedTransport(AsyncRpcClient):
                     raise SurrealConnectionError(f"cannot open {self.url}: {exc}") from None
                 self._engine = engine
             return self._engine
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether `close()` was called."""
+        return self._closed
 
     async def _call(self, request: Request) -> Any:
         engine = self._engine or await self._open_engine()

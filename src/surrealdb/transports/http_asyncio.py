@@ -9,8 +9,15 @@ import httpx
 
 from surrealdb.errors import SurrealConnectionError, SurrealTimeoutError
 from surrealdb.protocol import Request, encode_envelope
-from surrealdb.transports.base import AsyncRpcClient
-from surrealdb.transports.http_blocking import parse_http_response
+from surrealdb.reconnect import ReconnectPolicy
+from surrealdb.transports.base import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_KEEPALIVE_INTERVAL,
+    DEFAULT_TIMEOUT,
+    AsyncRpcClient,
+    SSLOption,
+)
+from surrealdb.transports.http_blocking import http_failed, parse_http_response
 from surrealdb.transports.http_state import HttpSessionState, LocalResult
 
 
@@ -23,10 +30,20 @@ class AsyncHttpTransport(AsyncRpcClient):
         self,
         url: str,
         *,
-        timeout: float | None = 30.0,
-        connect_timeout: float = 10.0,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        reconnect: bool | ReconnectPolicy = True,
+        keepalive_interval: float | None = DEFAULT_KEEPALIVE_INTERVAL,
+        ssl: SSLOption = None,
     ) -> None:
-        super().__init__(url, timeout=timeout, connect_timeout=connect_timeout)
+        super().__init__(
+            url,
+            timeout=timeout,
+            connect_timeout=connect_timeout,
+            reconnect=reconnect,
+            keepalive_interval=keepalive_interval,
+            ssl=ssl,
+        )
         self._state = HttpSessionState()
         self._client: httpx.AsyncClient | None = None
         self._lock = asyncio.Lock()
@@ -45,8 +62,14 @@ class AsyncHttpTransport(AsyncRpcClient):
                 self._client = httpx.AsyncClient(
                     base_url=self._url.endpoint,
                     timeout=httpx.Timeout(self._timeout, connect=self._connect_timeout),
+                    verify=True if self._ssl is None else self._ssl,
                 )
             return self._client
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether `close()` was called (HTTP requests are independent: nothing else closes)."""
+        return self._closed
 
     async def _call(self, request: Request) -> Any:
         prepared = self._state.prepare(request)
@@ -54,15 +77,25 @@ class AsyncHttpTransport(AsyncRpcClient):
             return prepared.result
         body = encode_envelope(prepared, None)
         client = self._client or await self._http_client()
+        timeout = self._call_timeout.get()
         try:
-            response = await client.post("/rpc", content=body, headers=self._state.headers())
+            response = await client.post(
+                "/rpc",
+                content=body,
+                headers=self._state.headers(),
+                timeout=httpx.Timeout(timeout, connect=self._connect_timeout),
+            )
         except httpx.TimeoutException:
             raise SurrealTimeoutError(
-                f"{request.method}() got no reply from {self.url} within {self._timeout} s"
+                f"{request.method}() got no reply from {self.url} within {timeout} s"
             ) from None
         except httpx.HTTPError as exc:
-            raise SurrealConnectionError(f"cannot reach {self.url}: {exc}") from None
-        result = parse_http_response(response.status_code, response.headers, response.content)
+            raise http_failed(self.url, exc) from None
+        finally:
+            del body  # it holds the parameters, credentials included
+        result = parse_http_response(
+            response.status_code, response.headers, response.content, request.method
+        )
         self._state.record(request, result)
         return result
 

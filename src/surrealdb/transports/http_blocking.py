@@ -14,7 +14,16 @@ from surrealdb.errors import (
     SurrealTimeoutError,
 )
 from surrealdb.protocol import Request, decode_body, encode_envelope
-from surrealdb.transports.base import BlockingRpcClient
+from surrealdb.reconnect import ReconnectPolicy
+from surrealdb.transports.base import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_KEEPALIVE_INTERVAL,
+    DEFAULT_TIMEOUT,
+    BlockingRpcClient,
+    PayloadTooLargeError,
+    SSLOption,
+    connection_failed,
+)
 from surrealdb.transports.http_state import HttpSessionState, LocalResult
 
 
@@ -27,10 +36,20 @@ class BlockingHttpTransport(BlockingRpcClient):
         self,
         url: str,
         *,
-        timeout: float | None = 30.0,
-        connect_timeout: float = 10.0,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        reconnect: bool | ReconnectPolicy = True,
+        keepalive_interval: float | None = DEFAULT_KEEPALIVE_INTERVAL,
+        ssl: SSLOption = None,
     ) -> None:
-        super().__init__(url, timeout=timeout, connect_timeout=connect_timeout)
+        super().__init__(
+            url,
+            timeout=timeout,
+            connect_timeout=connect_timeout,
+            reconnect=reconnect,
+            keepalive_interval=keepalive_interval,
+            ssl=ssl,
+        )
         self._state = HttpSessionState()
         self._client: httpx.Client | None = None
         self._lock = threading.Lock()
@@ -49,8 +68,14 @@ class BlockingHttpTransport(BlockingRpcClient):
                 self._client = httpx.Client(
                     base_url=self._url.endpoint,
                     timeout=httpx.Timeout(self._timeout, connect=self._connect_timeout),
+                    verify=True if self._ssl is None else self._ssl,
                 )
             return self._client
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether `close()` was called (HTTP requests are independent: nothing else closes)."""
+        return self._closed
 
     def _call(self, request: Request) -> Any:
         prepared = self._state.prepare(request)
@@ -58,15 +83,25 @@ class BlockingHttpTransport(BlockingRpcClient):
             return prepared.result
         body = encode_envelope(prepared, None)
         client = self._client or self._http_client()
+        timeout = self._call_timeout.get()
         try:
-            response = client.post("/rpc", content=body, headers=self._state.headers())
+            response = client.post(
+                "/rpc",
+                content=body,
+                headers=self._state.headers(),
+                timeout=httpx.Timeout(timeout, connect=self._connect_timeout),
+            )
         except httpx.TimeoutException:
             raise SurrealTimeoutError(
-                f"{request.method}() got no reply from {self.url} within {self._timeout} s"
+                f"{request.method}() got no reply from {self.url} within {timeout} s"
             ) from None
         except httpx.HTTPError as exc:
-            raise SurrealConnectionError(f"cannot reach {self.url}: {exc}") from None
-        result = parse_http_response(response.status_code, response.headers, response.content)
+            raise http_failed(self.url, exc) from None
+        finally:
+            del body  # it holds the parameters, credentials included
+        result = parse_http_response(
+            response.status_code, response.headers, response.content, request.method
+        )
         self._state.record(request, result)
         return result
 
@@ -79,11 +114,24 @@ class BlockingHttpTransport(BlockingRpcClient):
             client.close()
 
 
-def parse_http_response(status: int, headers: httpx.Headers, content: bytes) -> Any:
+def http_failed(url: str, exc: httpx.HTTPError) -> SurrealConnectionError:
+    """The error of a request that got no HTTP response."""
+    return connection_failed(url, exc, doing="cannot reach")
+
+
+def parse_http_response(
+    status: int, headers: httpx.Headers, content: bytes, method: str = "the request"
+) -> Any:
     """The result of an HTTP `/rpc` response, or the error it carries."""
     if status == 200 and headers.get("content-type", "").startswith("application/cbor"):
         return decode_body(content)
     text = content[:500].decode("utf-8", "replace").strip()
+    if status == 413:
+        raise PayloadTooLargeError(
+            f"{method}() was refused whole: the server accepts smaller HTTP requests"
+            f" (HTTP 413: {text}); split the data into smaller calls, or use a ws:// URL"
+            " (WebSocket messages may be larger)"
+        )
     if status in (401, 403):
         raise AuthenticationError(f"the server refused the credentials (HTTP {status}): {text}")
     raise ServerError(f"the server answered HTTP {status}: {text}", code=status)

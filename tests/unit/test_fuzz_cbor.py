@@ -1,0 +1,304 @@
+"""Fuzzing the decoder and the reply handling with hypothesis (and atheris, when installed).
+
+Whatever bytes arrive, `cbor.decode` returns a value or raises `CBORDecodeFailed`;
+`RpcProtocol.decode_frame` returns an event and never raises; `decode_body` returns a result
+or raises a `SurrealError`. Inputs: random bytes, valid CBOR with random tags and shapes,
+mutations and truncations of real replies, and hostile lengths and nesting. Every example has
+a deadline, so a hang fails the test. `FUZZ_EXAMPLES` scales the runs (default: CI-sized).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import textwrap
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import cbor2
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from surrealdb import cbor
+from surrealdb.errors import SurrealError
+from surrealdb.protocol import (
+    ErrorReply,
+    Notification,
+    Reply,
+    RpcProtocol,
+    UnroutableFrame,
+    decode_body,
+)
+from surrealdb.values import Datetime, Duration, RecordID, Table
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "400"))
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=timedelta(milliseconds=500),  # a (near) hang fails the example
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    derandomize=True,  # the same examples on every run: CI stays deterministic
+    database=None,  # nothing written to .hypothesis/
+)
+PROTOCOL = RpcProtocol()
+EVENTS = (Reply, ErrorReply, Notification, UnroutableFrame)
+
+KNOWN_TAGS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13, 14, 21, 25, 28, 29, 30, 35, 36, 37]
+KNOWN_TAGS += [49, 50, 51, 55, 56, 88, 89, 90, 91, 92, 93, 94, 256, 258, 260, 261, 55799]
+
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=20),
+    st.binary(max_size=20),
+    st.uuids(),
+)
+
+
+def tagged(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    tags = st.one_of(st.sampled_from(KNOWN_TAGS), st.integers(min_value=0, max_value=2**32))
+    return st.builds(cbor2.CBORTag, tags, children)
+
+
+cbor_values = st.recursive(
+    scalars,
+    lambda children: st.one_of(
+        st.lists(children, max_size=5),
+        st.dictionaries(st.text(max_size=8), children, max_size=5),
+        tagged(children),
+    ),
+    max_leaves=30,
+)
+
+# Frames shaped like the server's: replies, errors, notifications, with random contents.
+ids = st.one_of(st.integers(min_value=-5, max_value=2**64), st.text(max_size=5), st.none())
+messages = st.one_of(
+    st.fixed_dictionaries({"id": ids, "result": cbor_values}),
+    st.fixed_dictionaries(
+        {
+            "id": ids,
+            "error": st.one_of(
+                cbor_values,
+                st.fixed_dictionaries(
+                    {"code": st.integers(), "message": cbor_values, "kind": cbor_values},
+                    optional={"details": cbor_values},
+                ),
+            ),
+        }
+    ),
+    st.fixed_dictionaries(
+        {
+            "result": st.fixed_dictionaries(
+                {
+                    "id": st.one_of(st.uuids(), cbor_values),
+                    "action": st.one_of(st.sampled_from(["CREATE", "KILLED"]), cbor_values),
+                    "record": cbor_values,
+                    "result": cbor_values,
+                },
+                optional={"session": cbor_values},
+            )
+        }
+    ),
+    st.dictionaries(st.one_of(st.text(max_size=6), st.integers()), cbor_values, max_size=4),
+    cbor_values,
+)
+
+
+def dumps(value: Any) -> bytes:
+    try:
+        return cbor2.dumps(value)
+    except (ValueError, TypeError, OverflowError):
+        return b"\xf6"  # the rare value cbor2 refuses to encode: fuzz null instead
+
+
+def check_everything(frame: bytes) -> None:
+    """The guarantees, for one frame."""
+    with contextlib.suppress(cbor.CBORDecodeFailed):
+        cbor.decode(frame)
+    assert isinstance(PROTOCOL.decode_frame(frame), EVENTS)
+    with contextlib.suppress(SurrealError):
+        decode_body(frame)
+
+
+@FUZZ
+@given(st.binary(max_size=200))
+def test_random_bytes(frame: bytes) -> None:
+    check_everything(frame)
+
+
+@FUZZ
+@given(cbor_values)
+def test_valid_cbor_with_any_tags(value: Any) -> None:
+    check_everything(dumps(value))
+
+
+@FUZZ
+@given(messages)
+def test_frames_shaped_like_replies_and_notifications(message: Any) -> None:
+    check_everything(dumps(message))
+
+
+REAL_FRAMES = [
+    cbor.encode({"id": 1, "result": [{"id": RecordID("person", "ada"), "age": 36}]}),
+    cbor.encode({"id": 2, "result": {"t": Datetime(1_700_000_000, 5), "d": Duration(90, 1)}}),
+    cbor.encode({"id": 3, "error": {"code": -32000, "message": "x", "kind": "NotFound"}}),
+    cbor.encode(
+        {
+            "result": {
+                "action": "UPDATE",
+                "id": uuid.UUID(int=7),
+                "record": RecordID("t", 1),
+                "result": {"id": RecordID("t", 1), "tables": [Table("a")]},
+            }
+        }
+    ),
+]
+
+
+@FUZZ
+@given(
+    st.sampled_from(REAL_FRAMES),
+    st.lists(st.tuples(st.integers(min_value=0), st.integers(0, 255)), max_size=6),
+    st.integers(min_value=0),
+)
+def test_mutated_and_truncated_real_frames(
+    frame: bytes, flips: list[tuple[int, int]], cut: int
+) -> None:
+    mutated = bytearray(frame)
+    for position, byte in flips:
+        mutated[position % len(mutated)] = byte
+    check_everything(bytes(mutated))
+    check_everything(bytes(mutated[: cut % (len(mutated) + 1)]))
+
+
+HOSTILE = [
+    b"\x81" * 100_000 + b"\x00",  # nesting deeper than any stack
+    b"\xa1\x00" * 100_000 + b"\x00",
+    b"\xd8\x08" * 100_000 + b"\x00",
+    b"\x9f" * 100_000,  # indefinite arrays that never end
+    b"\x9b\xff\xff\xff\xff\xff\xff\xff\xff",  # an array of 2**64 - 1 items, then nothing
+    b"\x5b\x00\x00\x00\xff\xff\xff\xff\xff",  # a byte string of a terabyte, then nothing
+    b"\x7b\x00\x00\x00\x10\x00\x00\x00\x00aaaa",
+    b"\xc2\x5a\x00\x10\x00\x00" + b"\xff" * 0x100000,  # a 1 MiB bignum
+    b"\xc4\x82\x1b\x7f\xff\xff\xff\xff\xff\xff\xff\x01",  # a decimal with a huge exponent
+    b"\xcc\x82\x1b\x7f\xff\xff\xff\xff\xff\xff\xff\x00",  # a datetime past year 9999
+    b"\xd8\x1c\x81\xd8\x1d\x00",  # a shared reference to itself
+    b"\xd9\x01\x02\x81\x80",  # a set of an unhashable list
+    b"\xa1\x80\x00",  # a map keyed by a list
+]
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        cbor2.dumps({"id": 1, "error": {"code": 0, "message": cbor2.CBORTag(7, None)}}),
+        cbor2.dumps({"result": {"id": uuid.UUID(int=1), "action": cbor2.CBORTag(7, 5)}}),
+    ],
+    ids=["error message", "notification action"],
+)
+def test_a_table_tag_around_a_non_string(frame: bytes) -> None:
+    """Found by fuzzing: tag 7 around a non-string once decoded to a Table whose str() raised."""
+    check_everything(frame)
+
+
+@pytest.mark.parametrize("frame", HOSTILE, ids=range(len(HOSTILE)))
+def test_hostile_lengths_and_nesting(frame: bytes) -> None:
+    check_everything(frame)
+
+
+values = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(min_value=-(2**63), max_value=2**64 - 1),
+        st.floats(allow_nan=False),
+        st.text(max_size=20),
+        st.binary(max_size=20),
+        st.uuids(),
+        st.builds(RecordID, st.text(min_size=1, max_size=8), st.integers()),
+        st.builds(Table, st.text(min_size=1, max_size=8)),
+        st.builds(
+            Datetime,
+            st.integers(min_value=-(2**40), max_value=2**40),
+            st.integers(min_value=0, max_value=10**9 - 1),
+        ),
+    ),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(st.text(max_size=6), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@FUZZ
+@given(values)
+def test_what_is_encoded_decodes_to_the_same(value: Any) -> None:
+    decoded, unknown = cbor.decode(cbor.encode(value))
+    assert unknown == []
+    assert decoded == value
+
+
+ATHERIS_HARNESS = textwrap.dedent(
+    """
+    import sys
+    import atheris
+
+    with atheris.instrument_imports():
+        from surrealdb import cbor
+        from surrealdb.errors import SurrealError
+        from surrealdb.protocol import RpcProtocol, decode_body
+
+    PROTOCOL = RpcProtocol()
+
+    def one_input(data: bytes) -> None:
+        try:
+            cbor.decode(data)
+        except cbor.CBORDecodeFailed:
+            pass
+        PROTOCOL.decode_frame(data)
+        try:
+            decode_body(data)
+        except SurrealError:
+            pass
+
+    atheris.Setup(sys.argv, one_input)
+    atheris.Fuzz()
+    """
+)
+
+
+def test_atheris_finds_nothing(tmp_path: Path) -> None:
+    """Coverage-guided fuzzing of the same guarantees, when atheris is installed."""
+    pytest.importorskip("atheris", reason="atheris is not installed (optional)")
+    harness = tmp_path / "harness.py"
+    harness.write_text(ATHERIS_HARNESS)
+    runs = int(os.environ.get("ATHERIS_RUNS", "100000"))
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for number, frame in enumerate(REAL_FRAMES):
+        (corpus / f"seed{number}").write_bytes(frame)
+    src = Path(__file__).resolve().parents[2] / "src"
+    completed = subprocess.run(
+        [
+            sys.executable,
+            str(harness),
+            f"-runs={runs}",
+            "-max_total_time=30",
+            "-max_len=512",
+            "-seed=1",
+            str(corpus),
+        ],
+        env={**os.environ, "PYTHONPATH": f"{src}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"},
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    print("RESULT atheris", completed.stderr.strip().splitlines()[-1])
