@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import datetime as _dt
 import datetime as dt
+import enum
 import fractions
+import gc
 import ipaddress
 import math
+import threading
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -17,6 +21,7 @@ import msgspec
 import pytest
 from cbor2 import CBORTag
 
+from surrealdb import cbor as cbor_module
 from surrealdb.cbor import CBORDecodeFailed, UnencodableValueError, decode, encode
 from surrealdb.values import (
     NONE,
@@ -165,6 +170,82 @@ def test_encode_subclasses_of_known_types() -> None:
 
     expected = [CBORTag(8, ["a", 1]), CBORTag(10, "2.5")]
     assert_encodes_as([MyRecordID("a", 1), MyDecimal("2.5")], expected)
+
+
+# -- encoding: the fast path for plain data --------------------------------------------------
+
+
+def exact_path(value: object) -> bytes:
+    """What the exact (slower) path writes: cbor2 with every type looked up in our encoders."""
+    return cbor2.dumps(value, encoders=cbor_module._ENCODERS, default=cbor_module._encode_other)
+
+
+class Colour(enum.IntEnum):
+    RED = 1
+
+
+class Tags(dict[str, Any]):
+    pass
+
+
+def test_plain_requests_take_the_fast_path() -> None:
+    rows = [{"i": i, "name": f"u{i}", "tags": ["a", "b"], "at": Datetime(i)} for i in range(3)]
+    request = {"id": 1, "method": "insert", "params": [Table("t"), rows]}
+    assert cbor_module._is_plain(request, 0)
+    assert cbor_module._is_plain([RecordID("t", "x"), RecordID("t", [1, UUID]), NONE, None], 0)
+    assert cbor_module._is_plain(CBORTag(7, "t"), 0)
+    assert encode(request) == exact_path(request)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (dt.datetime(2024, 1, 2, 3, 4, 5, 6), CBORTag(12, [1704164645, 6000])),
+        (Decimal("1.50"), CBORTag(10, "1.50")),
+        (Decimal("NaN"), CBORTag(10, "NaN")),
+        ({1, 2}, CBORTag(56, [1, 2])),
+        (frozenset({"a"}), CBORTag(56, ["a"])),
+        (SurrealSet([{"a": 1}]), CBORTag(56, [{"a": 1}])),
+        (dt.timedelta(hours=1), CBORTag(14, [3600, 0])),
+        (Range(BoundIncluded(1), None), CBORTag(49, [CBORTag(50, 1), None])),
+        (
+            RecordID("t", [dt.datetime(1970, 1, 1, 0, 0, 1)]),
+            CBORTag(8, ["t", [CBORTag(12, [1, 0])]]),
+        ),
+        (CBORTag(99, [Decimal(1)]), CBORTag(99, [CBORTag(10, "1")])),
+        (Colour.RED, 1),
+        (Tags(a=Decimal(2)), {"a": CBORTag(10, "2")}),
+    ],
+)
+def test_values_cbor2_encodes_its_own_way_keep_surreal_tags_deep_inside_plain_data(
+    value: object, expected: object
+) -> None:
+    # cbor2's fast path would write a datetime as tag 0, a Decimal as tag 4, a set as tag 258
+    # (and a Decimal NaN as a float): such values, wherever they sit, take the exact path.
+    request = {"id": 1, "method": "create", "params": [Table("t"), {"rows": [{"v": value}]}]}
+    assert not cbor_module._is_plain(request, 0)
+    expected_request = {
+        "id": 1,
+        "method": "create",
+        "params": [CBORTag(7, "t"), {"rows": [{"v": expected}]}],
+    }
+    assert encode(request) == cbor2.dumps(expected_request)
+
+
+def test_deeply_nested_plain_data_is_encoded_exactly() -> None:
+    value: Any = "leaf"
+    for _ in range(200):
+        value = [value, {"k": Datetime(1)}]
+    assert not cbor_module._is_plain(value, 0)  # too deep to check: the exact path
+    assert encode(value) == exact_path(value)
+    assert only(encode(value)) == value
+
+
+def test_dict_keys_other_than_plain_leaves_take_the_exact_path() -> None:
+    value = {(1, 2): "pair", 3: "int"}
+    assert not cbor_module._is_plain(value, 0)
+    assert cbor_module._is_plain({3: "int", "s": 1}, 0)
+    assert encode(value) == exact_path(value)
 
 
 # -- encoding: errors ------------------------------------------------------------------------
@@ -389,3 +470,84 @@ def test_decode_tag_0_the_standard_cbor_way() -> None:
     message, undecoded = decode(cbor2.dumps(CBORTag(0, "2024-01-02T03:04:05.123456Z")))
     assert message == _dt.datetime(2024, 1, 2, 3, 4, 5, 123456, tzinfo=_dt.UTC)
     assert undecoded == []
+
+
+# -- decoding: large messages, threads -------------------------------------------------------
+
+
+def large_message(extra: object = None) -> bytes:
+    """A reply of more than GC_PAUSE_MIN_BYTES: rows with record ids, like a big select."""
+    rows = [{"id": CBORTag(8, ["t", i]), "name": "x" * 40, "extra": extra} for i in range(2000)]
+    data = cbor2.dumps({"id": 1, "result": rows})
+    assert len(data) >= cbor_module.GC_PAUSE_MIN_BYTES
+    return data
+
+
+def test_large_message_is_decoded_with_the_gc_paused_and_then_resumed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: list[bool] = []
+
+    def spy(value: Any) -> Any:
+        seen.append(gc.isenabled())
+        return Decimal(value)
+
+    monkeypatch.setitem(cbor_module._TAG_DECODERS, 10, spy)
+    assert gc.isenabled()
+    message = only(large_message(CBORTag(10, "1.5")))
+    assert message["result"][1999] == {"id": RecordID("t", 1999), "name": "x" * 40, "extra": 1.5}
+    assert seen and not any(seen)  # paused while decoding
+    assert gc.isenabled()  # and resumed
+    seen.clear()
+    only(cbor2.dumps([CBORTag(10, "1")]))
+    assert seen == [True]  # a small message leaves the GC alone
+
+
+def test_gc_stays_disabled_when_the_application_disabled_it() -> None:
+    gc.disable()
+    try:
+        only(large_message())
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_gc_is_resumed_when_a_large_message_is_invalid() -> None:
+    with pytest.raises(CBORDecodeFailed):
+        decode(large_message()[:-1])
+    assert gc.isenabled()
+
+
+def test_gc_pause_resumes_only_when_the_last_decoder_leaves() -> None:
+    pause = cbor_module._GcPause()
+    with pause:
+        with pause:
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the outer decoder is still decoding
+    assert gc.isenabled()
+
+
+def test_concurrent_decoders_in_threads() -> None:
+    """Each thread gets its own undecoded tags, and the GC is on again once all are done."""
+    good, unknown = large_message(), large_message(CBORTag(999, 1))
+    start = threading.Barrier(8)
+
+    def work(index: int) -> list[int]:
+        start.wait()
+        found: list[int] = []
+        for _ in range(5):
+            message, undecoded = decode(unknown if index % 2 else good)
+            assert message["result"][5]["id"] == RecordID("t", 5)
+            found.extend(undecoded)
+        return found
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(work, range(8)))
+    for index, found in enumerate(results):
+        assert found == ([999] * 2000 * 5 if index % 2 else [])
+    assert gc.isenabled()
+
+
+def test_undecoded_tags_do_not_carry_over_to_the_next_message() -> None:
+    assert decode(cbor2.dumps(CBORTag(999, 1)))[1] == [999]
+    assert decode(cbor2.dumps(CBORTag(7, "t")))[1] == []

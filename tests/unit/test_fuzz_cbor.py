@@ -34,7 +34,7 @@ from surrealdb.protocol import (
     UnroutableFrame,
     decode_body,
 )
-from surrealdb.values import Datetime, Duration, RecordID, Table
+from surrealdb.values import NONE, BoundIncluded, Datetime, Duration, Range, RecordID, Table
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "400"))
 FUZZ = settings(
@@ -242,6 +242,37 @@ def test_what_is_encoded_decodes_to_the_same(value: Any) -> None:
     decoded, unknown = cbor.decode(cbor.encode(value))
     assert unknown == []
     assert decoded == value
+
+
+# Values of every type the encoder takes, plain or not, mixed at any depth.
+mixed_values = st.recursive(
+    st.one_of(
+        values,
+        st.decimals(allow_nan=True, allow_infinity=True),
+        st.datetimes(),
+        st.timedeltas(min_value=timedelta(0)),
+        st.frozensets(st.integers(), max_size=3),
+        st.sets(st.text(max_size=3), max_size=3),
+        st.builds(Duration, st.integers(min_value=0, max_value=2**40)),
+        st.just(NONE),
+    ),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4),
+        st.tuples(children, children),
+        st.dictionaries(st.one_of(st.text(max_size=6), st.integers()), children, max_size=4),
+        st.builds(RecordID, st.text(min_size=1, max_size=8), st.lists(children, max_size=3)),
+        st.builds(lambda value: Range(BoundIncluded(value), None), children),
+        st.builds(lambda value: cbor2.CBORTag(99, value), children),
+    ),
+    max_leaves=20,
+)
+
+
+@FUZZ
+@given(mixed_values)
+def test_the_fast_path_writes_the_same_bytes_as_the_exact_path(value: Any) -> None:
+    exact = cbor2.dumps(value, encoders=cbor._ENCODERS, default=cbor._encode_other)
+    assert cbor.encode(value) == exact
 
 
 ATHERIS_HARNESS = textwrap.dedent(
