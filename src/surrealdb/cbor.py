@@ -677,8 +677,11 @@ def _decode_tag(tag: cbor2.CBORTag, immutable: bool) -> Any:
     # Literal tag numbers on the two fast paths: a global lookup per tag shows in the profile.
     if number == 8:  # TAG_RECORD_ID
         value = tag.value
-        if type(value) is tuple and len(value) == 2:
-            table, key = value
+        if type(value) is tuple:
+            try:
+                table, key = value
+            except ValueError:  # not a pair: malformed, and listed below
+                table = key = None
             if type(table) is str and (type(key) is str or type(key) is int):
                 # What RecordID._trusted does, inline: one call less per row.
                 record = _new_object(RecordID)
