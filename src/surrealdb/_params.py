@@ -28,6 +28,8 @@ _RECORD_ACCESS_NAMES = {"namespace": "ns", "database": "db", "access": "ac"}
 
 def resource(what: object) -> Table | RecordID:
     """A table or a record: strings are table names, never SurrealQL."""
+    if type(what) is str:
+        return table(what)
     if isinstance(what, Table | RecordID):
         return what
     if isinstance(what, str):
@@ -74,7 +76,7 @@ def credentials(values: object) -> dict[str, Any]:
     For record access (`access`/`ac` given), only namespace, database and access are renamed:
     the other keys are the access method's own variables, such as `$password`.
     """
-    if not isinstance(values, Mapping):
+    if type(values) is not dict and not isinstance(values, Mapping):
         raise TypeError(
             f"expected a mapping such as {{'username': ..., 'password': ...}},"
             f" got {type(values).__name__}"
@@ -159,7 +161,7 @@ def variables(values: object) -> dict[str, Any] | None:
     """Query variables: a mapping of names to values, or None."""
     if values is None:
         return None
-    if not isinstance(values, Mapping):
+    if type(values) is not dict and not isinstance(values, Mapping):
         raise TypeError(
             f"expected the variables as a mapping of names, got {type(values).__name__}"
         )
@@ -171,18 +173,18 @@ def variables(values: object) -> dict[str, Any] | None:
 
 def record_data(data: object) -> object:
     """A record's content: a mapping (or a msgspec Struct / dataclass instance), or None."""
-    if data is None or isinstance(data, Mapping) or _is_model(data):
+    if data is None or type(data) is dict or isinstance(data, Mapping) or _is_model(data):
         return data
     raise TypeError(f"expected the record's content as a mapping, got {type(data).__name__}")
 
 
 def record_data_list(data: object) -> object:
     """One record's content, or a list of them."""
-    if isinstance(data, Mapping) or _is_model(data):
+    if type(data) is dict or isinstance(data, Mapping) or _is_model(data):
         return data
-    if isinstance(data, Sequence) and not isinstance(data, str | bytes):
+    if type(data) is list or (isinstance(data, Sequence) and not isinstance(data, str | bytes)):
         for index, item in enumerate(data):
-            if not (isinstance(item, Mapping) or _is_model(item)):
+            if not (type(item) is dict or isinstance(item, Mapping) or _is_model(item)):
                 raise TypeError(
                     f"expected a list of records' contents, but item {index} is"
                     f" {type(item).__name__}"

@@ -114,6 +114,9 @@ def query_raw(result: Any, request: Request) -> list[QueryResult]:
 
 def query_all(result: Any, request: Request) -> list[Any]:
     """Each statement's result; raises `QueryError` for the first statement that failed."""
+    results = _results_when_all_ok(result)
+    if results is not None:
+        return results
     statements = query_raw(result, request)
     for index, statement in enumerate(statements):
         if not statement.ok:
@@ -129,8 +132,24 @@ def query_last(result: Any, request: Request) -> Any:
     return results[-1] if results else None
 
 
+def _results_when_all_ok(result: Any) -> list[Any] | None:
+    """Each statement's result when every statement is a map with status OK, else None.
+
+    The common case, without building a `QueryResult` per statement; anything else (a failed
+    statement, an odd shape) returns None and takes the checked path of `query_raw`.
+    """
+    if type(result) is not list:
+        return None
+    results = []
+    for item in result:
+        if type(item) is not dict or item.get("status") != "OK":
+            return None
+        results.append(item.get("result"))
+    return results
+
+
 def _statement(item: Any) -> QueryResult:
-    if not isinstance(item, Mapping):
+    if type(item) is not dict and not isinstance(item, Mapping):
         raise ProtocolError(f"a statement's reply is {type(item).__name__}, not a map")
     kind = item.get("kind")
     return QueryResult(

@@ -674,7 +674,7 @@ _decoding: Final = _DecodingState()
 def _decode_tag(tag: cbor2.CBORTag, immutable: bool) -> Any:
     """cbor2's ``tag_hook``: the value of one SurrealDB tag, or the tag itself (listed)."""
     number = tag.tag
-    # Literal tag numbers on the two fast paths: a global lookup per tag shows in the profile.
+    # Literal tag numbers on the fast paths: a global lookup per tag shows in the profile.
     if number == 8:  # TAG_RECORD_ID
         value = tag.value
         if type(value) is tuple:
@@ -688,6 +688,8 @@ def _decode_tag(tag: cbor2.CBORTag, immutable: bool) -> Any:
                 record._table = table
                 record._id = key
                 return record
+    elif number == 6:  # TAG_NONE: every statement of a query reply has a NONE "type"
+        return NONE
     elif number == 12:  # TAG_DATETIME
         value = tag.value
         if type(value) is tuple and len(value) == 2:

@@ -82,7 +82,7 @@ class RpcProtocol:
             message, unknown_tags = cbor.decode(frame)
         except cbor.CBORDecodeFailed as exc:
             return UnroutableFrame(f"undecodable frame ({len(frame)} bytes): {exc}")
-        if not isinstance(message, Mapping):
+        if type(message) is not dict and not isinstance(message, Mapping):
             return UnroutableFrame(f"frame is not a map: {type(message).__name__}")
         request_id = message.get("id")
         if request_id is None or request_id is NONE:
@@ -114,7 +114,7 @@ def decode_body(body: bytes) -> Any:
         message, unknown_tags = cbor.decode(body)
     except cbor.CBORDecodeFailed as exc:
         raise ProtocolError(f"the server's reply is not valid CBOR: {exc}") from None
-    if not isinstance(message, Mapping):
+    if type(message) is not dict and not isinstance(message, Mapping):
         raise ProtocolError(f"the server's reply is not a map: {type(message).__name__}")
     if unknown_tags:
         raise _unknown_tags_error(unknown_tags)
@@ -128,7 +128,9 @@ def _frame_without_id(message: Mapping[str, Any], unknown_tags: list[int]) -> Ev
     if "error" in message:
         error = server_error(message["error"])
         return UnroutableFrame(f"the server reported an error for no request: {error}")
-    if not isinstance(result, Mapping) or not isinstance(result.get("id"), UUID):
+    if (type(result) is not dict and not isinstance(result, Mapping)) or not isinstance(
+        result.get("id"), UUID
+    ):
         return UnroutableFrame("a frame with no id that is not a live notification")
     if unknown_tags:
         return UnroutableFrame(f"live notification with unknown CBOR tags {unknown_tags}")
