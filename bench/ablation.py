@@ -31,7 +31,14 @@ from urllib.parse import urlsplit
 import cbor2
 from websockets.exceptions import ConnectionClosed
 
-from bench.cases import QUERY_SQL, ROWS_TABLE, SELECT_ROWS
+from bench.cases import (
+    CREATE_TABLE,
+    QUERY_SQL,
+    ROWS_TABLE,
+    SEED_SQL,
+    SELECT_ROWS,
+    create_data,
+)
 from bench.clients import raw
 from bench.clients.common import WorkerArgs, fetch_select_body
 from bench.runner import ROOT, Endpoint, seed
@@ -416,6 +423,106 @@ def decode_fast_record_ids(args: WorkerArgs, n: int) -> float:
     return _decode_variant(args, n, "fast-8")
 
 
+def _insert_request() -> tuple[dict[str, Any], dict[str, Any]]:
+    """An insert of 1,000 small rows: as the floor writes it, and as ours is given it."""
+    from surrealdb.values import Table
+
+    rows = [create_data(i) for i in range(1000)]
+    floor = {"id": 1, "method": "insert", "params": [raw.CREATED, rows]}
+    return floor, {"id": 1, "method": "insert", "params": [Table(CREATE_TABLE), rows]}
+
+
+def encode_floor(args: WorkerArgs, n: int) -> float:
+    request, _ = _insert_request()
+    return _timed(lambda i: cbor2.dumps(request), n)
+
+
+def encode_exact_path(args: WorkerArgs, n: int) -> float:
+    from surrealdb import cbor
+
+    _, request = _insert_request()
+    return _timed(
+        lambda i: cbor2.dumps(request, encoders=cbor._ENCODERS, default=cbor._encode_other), n
+    )
+
+
+def encode_ours(args: WorkerArgs, n: int) -> float:
+    from surrealdb import cbor
+
+    _, request = _insert_request()
+    return _timed(lambda i: cbor.encode(request), n)
+
+
+# -- embedded ----------------------------------------------------------------------------------
+
+
+def embedded_sync_floor(args: WorkerArgs, n: int) -> float:
+    import surrealdb_embedded
+
+    engine = surrealdb_embedded.SyncEmbeddedDB("mem://")
+    engine.connect()
+
+    def call(method: str, params: list[Any]) -> Any:
+        frame = cbor2.dumps({"id": 1, "method": method, "params": params})
+        return raw._result(raw.decode(engine.execute(frame)))
+
+    call("use", [args.namespace, args.database])
+    call("query", [SEED_SQL])
+    try:
+        return _timed(lambda i: call("query", [QUERY_SQL, {"id": i % SELECT_ROWS}]), n)
+    finally:
+        engine.close()
+
+
+def embedded_sync_ours(args: WorkerArgs, n: int) -> float:
+    from surrealdb import Surreal
+
+    with Surreal("mem://") as db:
+        db.use(args.namespace, args.database)
+        db.query(SEED_SQL)
+        return _timed(lambda i: db.query(QUERY_SQL, {"id": i % SELECT_ROWS}), n)
+
+
+def embedded_async_floor(args: WorkerArgs, n: int) -> float:
+    import surrealdb_embedded
+
+    async def main() -> float:
+        engine = surrealdb_embedded.AsyncEmbeddedDB("mem://")
+        await engine.connect()
+
+        async def call(method: str, params: list[Any]) -> Any:
+            frame = cbor2.dumps({"id": 1, "method": method, "params": params})
+            return raw._result(raw.decode(await engine.execute(frame)))
+
+        async def query(i: int) -> Any:
+            return await call("query", [QUERY_SQL, {"id": i % SELECT_ROWS}])
+
+        await call("use", [args.namespace, args.database])
+        await call("query", [SEED_SQL])
+        try:
+            return await _timed_async(query, n)
+        finally:
+            await engine.close()
+
+    return asyncio.run(main())
+
+
+def embedded_async_ours(args: WorkerArgs, n: int) -> float:
+    from surrealdb import AsyncSurreal
+
+    async def main() -> float:
+        async with AsyncSurreal("mem://") as db:
+            await db.use(args.namespace, args.database)
+            await db.query(SEED_SQL)
+
+            async def query(i: int) -> Any:
+                return await db.query(QUERY_SQL, {"id": i % SELECT_ROWS})
+
+            return await _timed_async(query, n)
+
+    return asyncio.run(main())
+
+
 GROUPS: dict[str, tuple[str, int, list[tuple[str, Variant]]]] = {
     "ws-sync": (
         "ws",
@@ -466,6 +573,31 @@ GROUPS: dict[str, tuple[str, int, list[tuple[str, Variant]]]] = {
             ("dict-dispatch tag_hook, no semantic_decoders", decode_no_semantic),
             ("tag_hook with an inline RecordID path", decode_fast_record_ids),
             ("the same, cyclic GC paused while decoding", decode_fast_no_gc),
+        ],
+    ),
+    "encode": (
+        "http",
+        40,
+        [
+            ("cbor2.dumps, no hooks (the raw floor)", encode_floor),
+            ("cbor2.dumps with encoders= (the exact path)", encode_exact_path),
+            ("ours: surrealdb.cbor.encode", encode_ours),
+        ],
+    ),
+    "embedded-sync": (
+        "embedded",
+        1,
+        [
+            ("surrealdb_embedded.SyncEmbeddedDB (the raw floor)", embedded_sync_floor),
+            ("ours: Surreal('mem://').query", embedded_sync_ours),
+        ],
+    ),
+    "embedded-async": (
+        "embedded",
+        4,
+        [
+            ("surrealdb_embedded.AsyncEmbeddedDB (the raw floor)", embedded_async_floor),
+            ("ours: AsyncSurreal('mem://').query", embedded_async_ours),
         ],
     ),
 }
