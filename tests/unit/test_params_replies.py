@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import types
 import uuid
 from collections.abc import Callable
 from typing import Any
 
+import cbor2
 import pytest
 
 from surrealdb import _params, _replies
@@ -413,3 +415,29 @@ def test_query_replies_that_are_not_lists_are_protocol_errors() -> None:
             parser({"status": "OK"}, QUERY)
         with pytest.raises(ProtocolError):
             parser(["not a map"], QUERY)
+
+
+def test_query_results_in_other_shapes_take_the_checked_path() -> None:
+    """Plain dicts with status "OK" are read directly; other statements as before."""
+    frozen: cbor2.frozendict[str, Any] = cbor2.frozendict(
+        {"status": "OK", "time": "1ms", "result": [1]}
+    )
+    assert _replies.query_all([frozen, statement("OK", 2)], QUERY) == [[1], 2]
+    assert _replies.query_last([statement("OK", 2), frozen], QUERY) == [1]
+    # The status is compared as text, as QueryResult.ok does.
+    assert _replies.query_last([{"status": Table("OK"), "result": 3}], QUERY) == 3
+    with pytest.raises(QueryError) as caught:
+        _replies.query_last([statement("OK", 1), {"status": "ERR", "result": "bad"}], QUERY)
+    assert caught.value.index == 1
+    with pytest.raises(ProtocolError, match="statement's reply is list"):
+        _replies.query_last([statement("OK", 1), [1]], QUERY)
+
+
+def test_mappings_other_than_dicts_are_still_accepted() -> None:
+    names = types.MappingProxyType({"id": 1})
+    assert _params.variables(names) == {"id": 1}
+    assert type(_params.variables(names)) is dict
+    assert _params.record_data(names) is names
+    assert _params.record_data_list((names, {"a": 1})) == [names, {"a": 1}]
+    with pytest.raises(TypeError, match="item 1 is int"):
+        _params.record_data_list([{"a": 1}, 2])
