@@ -1,9 +1,10 @@
 """CBOR codec for the SurrealDB wire protocol.
 
 ``encode`` and ``decode`` map between Python values (builtins plus ``surrealdb.values``) and the
-tagged CBOR that SurrealDB speaks. Both lean on cbor2's C implementation: custom types are
-handled through dict lookups (per-type ``encoders``; per-tag ``tag_hook`` dispatch and a few
-``semantic_decoders``), so no Python code walks the data unless something has gone wrong.
+tagged CBOR that SurrealDB speaks. Both lean on cbor2's compiled implementation: our types go
+through per-type hooks (``_ENCODERS``) and one per-tag ``tag_hook``. Encoding first walks
+the value once in Python, so that plain data (the usual case) can take cbor2's fast path
+(see ``encode``); decoding runs Python only for tagged values.
 """
 
 from __future__ import annotations

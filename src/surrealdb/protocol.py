@@ -128,7 +128,7 @@ def _frame_without_id(message: Mapping[str, Any], unknown_tags: list[int]) -> Ev
     if "error" in message:
         error = server_error(message["error"])
         return UnroutableFrame(f"the server reported an error for no request: {error}")
-    if (type(result) is not dict and not isinstance(result, Mapping)) or not isinstance(
+    if not (type(result) is dict or isinstance(result, Mapping)) or not isinstance(
         result.get("id"), UUID
     ):
         return UnroutableFrame("a frame with no id that is not a live notification")
