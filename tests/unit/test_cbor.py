@@ -551,3 +551,11 @@ def test_concurrent_decoders_in_threads() -> None:
 def test_undecoded_tags_do_not_carry_over_to_the_next_message() -> None:
     assert decode(cbor2.dumps(CBORTag(999, 1)))[1] == [999]
     assert decode(cbor2.dumps(CBORTag(7, "t")))[1] == []
+
+
+def test_decoded_datetimes_are_independent_and_behave_like_constructed_ones() -> None:
+    first, second = only(cbor2.dumps([CBORTag(12, [5, 6]), CBORTag(12, [-7, 999_999_999])]))
+    assert (first, second) == (Datetime(5, 6), Datetime(-7, 999_999_999))
+    assert hash(first) == hash(Datetime(5, 6)) and second < first
+    assert type(first) is Datetime and first is not second
+    assert only(cbor2.dumps(CBORTag(12, [0, 0]))) == Datetime(0)  # the epoch copied is intact
