@@ -69,7 +69,7 @@ MAX_MESSAGE_SIZE = 128 * 1024 * 1024
 CLOSE_TIMEOUT = 1.0
 """Seconds to wait for the closing handshake before dropping the TCP connection."""
 
-IDLE_TURN = 0.02
+_IDLE_TURN = 0.02
 """Seconds without a caller reading after which the background thread reads instead.
 
 Also how often it looks: a notification that arrives between two calls is read by the next
@@ -513,7 +513,7 @@ class BlockingWsTransport(BlockingRpcClient):
                 finally:
                     self._hand_over(link)
             else:
-                link.ended_event.wait(IDLE_TURN if left is None else min(left, IDLE_TURN))
+                link.ended_event.wait(_IDLE_TURN if left is None else min(left, _IDLE_TURN))
         return True
 
     def _read(self, link: _Link, timeout: float | None) -> None:
@@ -594,12 +594,12 @@ class BlockingWsTransport(BlockingRpcClient):
     # ------------------------------------------------------------------ the background thread
 
     def _background(self, link: _Link) -> None:
-        """A link's background thread: reads while no caller has read for `IDLE_TURN` (or
+        """A link's background thread: reads while no caller has read for `_IDLE_TURN` (or
         when data waits with nobody reading), sends keepalive pings, and releases the socket
         once the link has ended."""
         try:
             seen = -1
-            while not link.ended_event.wait(IDLE_TURN):
+            while not link.ended_event.wait(_IDLE_TURN):
                 self._keepalive(link)
                 with link.mutex:
                     if link.reading:
@@ -645,7 +645,7 @@ class BlockingWsTransport(BlockingRpcClient):
             return min(sent + interval - now, _IDLE_READ)
         if now >= link.next_ping:
             if not ws.ping():  # a message is being sent: try again soon
-                return IDLE_TURN
+                return _IDLE_TURN
             link.next_ping = now + interval
             return min(interval, _IDLE_READ)
         return min(link.next_ping - now, _IDLE_READ)
