@@ -10,10 +10,12 @@ against the fake server of test_ws_faults.py where a fault or a timing must be f
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import random
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -363,5 +365,79 @@ def test_threads_and_a_live_query_share_one_wss_connection(
             ]
             assert [finished(outcome) for outcome in outcomes] == [True] * 8
             assert len(consumer.wait_for(8 * 5)) == 8 * 5
+    finally:
+        proxy.close()
+
+
+# --------------------------------------------------------------------------------------------
+# Through the proxy the environment names, as websockets' own client
+# --------------------------------------------------------------------------------------------
+
+
+class ConnectProxy:
+    """A minimal HTTP CONNECT proxy on 127.0.0.1 that notes the target of each tunnel."""
+
+    def __init__(self) -> None:
+        self.targets: list[str] = []
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self._listener.getsockname()[1]
+        self._sockets: list[socket.socket] = [self._listener]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            self._sockets.append(client)
+            threading.Thread(target=self._tunnel, args=(client,), daemon=True).start()
+
+    def _tunnel(self, client: socket.socket) -> None:
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = client.recv(4096)
+            if not chunk:
+                return
+            head += chunk
+        head, rest = head.split(b"\r\n\r\n", 1)
+        target = head.split()[1].decode()
+        host, port = target.rsplit(":", 1)
+        upstream = socket.create_connection((host, int(port)))
+        self._sockets.append(upstream)
+        self.targets.append(target)
+        client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        upstream.sendall(rest)
+        threading.Thread(target=self._pump, args=(upstream, client), daemon=True).start()
+        self._pump(client, upstream)
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                sink.shutdown(socket.SHUT_WR)
+
+    def close(self) -> None:
+        for sock in self._sockets:
+            sock.close()
+
+
+def test_the_proxy_the_environment_names_is_used(
+    server: ServerInfo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    proxy = ConnectProxy()
+    try:
+        monkeypatch.setenv("ws_proxy", f"http://127.0.0.1:{proxy.port}")
+        for name in ("no_proxy", "NO_PROXY"):
+            monkeypatch.delenv(name, raising=False)
+        with Surreal(server.ws_url, timeout=WAIT) as db:
+            db.signin({"username": server.username, "password": server.password})
+            assert db.query("RETURN 'through the proxy'") == "through the proxy"
+        assert proxy.targets == [f"127.0.0.1:{server.port}"]
     finally:
         proxy.close()

@@ -26,7 +26,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, Self
 
-from websockets.exceptions import InvalidHandshake, InvalidURI
+from websockets.exceptions import InvalidHandshake, InvalidProxy, InvalidURI
 
 from surrealdb.errors import (
     ServerError,
@@ -369,7 +369,7 @@ class BlockingWsTransport(BlockingRpcClient):
                 f"cannot connect to {self.url}: no connection within {self._connect_timeout} s"
                 " (connect_timeout)"
             ) from None
-        except (OSError, InvalidHandshake, InvalidURI) as exc:
+        except (OSError, InvalidHandshake, InvalidProxy, InvalidURI) as exc:
             raise connection_failed(self.url, exc) from None
         if ws.subprotocol != "cbor":
             ws.close()

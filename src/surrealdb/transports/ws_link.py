@@ -25,8 +25,11 @@ from websockets.client import ClientProtocol
 from websockets.frames import CloseCode, Frame, Opcode
 from websockets.http11 import USER_AGENT
 from websockets.protocol import CLOSED, CONNECTING, OPEN
+from websockets.proxy import get_proxy, parse_proxy
+from websockets.sync.client import connect_http_proxy, connect_socks_proxy
+from websockets.sync.utils import Deadline
 from websockets.typing import LoggerLike, Subprotocol
-from websockets.uri import parse_uri
+from websockets.uri import WebSocketURI, parse_uri
 
 RECEIVE_SIZE = 256 * 1024
 """The most bytes one `recv` takes from the socket."""
@@ -60,6 +63,16 @@ def _waiter(sock: socket.socket, *, writing: bool) -> Callable[[float | None], b
         return bool(select.select([sock], [], [sock], timeout)[0])
 
     return wait_select
+
+
+def _through_proxy(proxy_url: str, uri: WebSocketURI, timeout: float) -> socket.socket:
+    """A socket to the server through the proxy the environment names (`wss_proxy`,
+    `https_proxy`, a SOCKS proxy...), as websockets' own client connects."""
+    proxy = parse_proxy(proxy_url)
+    deadline = Deadline(timeout)
+    if proxy.scheme.startswith("socks"):
+        return connect_socks_proxy(proxy, uri, deadline)
+    return connect_http_proxy(proxy, uri, deadline, user_agent_header=USER_AGENT)
 
 
 def _left(deadline: float) -> float:
@@ -125,7 +138,11 @@ class WsLink:
         """
         uri = parse_uri(url)
         deadline = time.monotonic() + timeout
-        sock = socket.create_connection((uri.host, uri.port), timeout)
+        proxy = get_proxy(uri)
+        if proxy is None:
+            sock = socket.create_connection((uri.host, uri.port), timeout)
+        else:
+            sock = _through_proxy(proxy, uri, timeout)
         try:
             if sock.family in (socket.AF_INET, socket.AF_INET6):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
