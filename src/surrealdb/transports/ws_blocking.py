@@ -251,7 +251,9 @@ class BlockingWsTransport(BlockingRpcClient):
             pending = link.pending
             pending[request_id] = waiter
             # Checked after registering: a link's end is marked before its pending calls
-            # fail, so a call that registers too late for that sees it here.
+            # fail, so a call that registers too late for that sees it here. When nobody
+            # reads, what came meanwhile is read first: a link that ended between two calls
+            # is seen before the call is sent into it.
             if link.ended is None:
                 self._catch_up(link)
             if link.ended is None:
