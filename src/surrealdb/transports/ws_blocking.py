@@ -75,6 +75,10 @@ _IDLE_TURN = 0.02
 Also how often it looks: a notification that arrives between two calls is read by the next
 call, or by the background thread within about this long."""
 
+_SEND_WHILE_READING = 64 * 1024
+"""The largest frame a caller sends while it holds the read role; it lets the role go before
+sending a larger one, so that other replies and notifications are read while that goes out."""
+
 _IDLE_READ = 1.0
 """The longest the background thread waits on the socket at a time (it also wakes for pings)."""
 
@@ -139,7 +143,8 @@ class _Waiter:
 class _Link:
     """One WebSocket, the calls waiting for a reply on it, and who reads it.
 
-    `mutex` guards `reading` (a thread holds the read role), `sleepers` (callers waiting for
+    `mutex` guards `reader` (the id of the thread holding the read role; only that thread
+    sets it back to None), `sleepers` (callers waiting for
     their reply or for the role, oldest first; entries of callers that woke meanwhile are
     skipped) and the waiters' `done` and `sleeping`.
     """
@@ -151,7 +156,7 @@ class _Link:
         "mutex",
         "next_ping",
         "pending",
-        "reading",
+        "reader",
         "replies",
         "sleepers",
         "ws",
@@ -163,7 +168,7 @@ class _Link:
         self.ended: str | None = None  # why it ended, set before its pending calls fail
         self.ended_event = threading.Event()
         self.mutex = threading.Lock()
-        self.reading = False
+        self.reader: int | None = None
         self.sleepers: deque[_Waiter] = deque()
         self.leads = 0  # how many times a caller took the read role
         self.replies = 0  # how many replies were routed
@@ -250,20 +255,14 @@ class BlockingWsTransport(BlockingRpcClient):
             waiter = _Waiter()
             pending = link.pending
             pending[request_id] = waiter
-            # Checked after registering: a link's end is marked before its pending calls
-            # fail, so a call that registers too late for that sees it here. When nobody
-            # reads, what came meanwhile is read first: a link that ended between two calls
-            # is seen before the call is sent into it.
-            if link.ended is None:
-                self._catch_up(link)
-            if link.ended is None:
-                try:
-                    link.ws.send(frame)
-                    break
-                except OSError as exc:  # LinkClosed included
-                    reason = str(exc)
-            else:
-                reason = link.ended
+            try:
+                reason = self._send(link, frame)
+            except BaseException:
+                self._let_go(link)
+                raise
+            if reason is None:
+                break
+            self._let_go(link)
             # Not sent (a frame cut short never runs on the server): safe to send on the next
             # link, if there is to be one.
             pending.pop(request_id, None)
@@ -282,6 +281,7 @@ class BlockingWsTransport(BlockingRpcClient):
         try:
             answered = self._await(link, waiter, deadline)
         except BaseException:  # interrupted (KeyboardInterrupt): its reply may still come
+            self._let_go(link)
             if pending.pop(request_id, None) is not None:
                 self._abandon(request_id)
             raise
@@ -398,23 +398,24 @@ class BlockingWsTransport(BlockingRpcClient):
 
         True once the reply (or an error) is there; False when `deadline` passed first.
         """
+        me = threading.get_ident()
         mutex = link.mutex
         while True:
-            with mutex:
-                if waiter.done:
-                    return True
-                lead = not link.reading
-                if lead:
-                    link.reading = True
-                    link.leads += 1
-                else:  # someone else reads: sleep until they route the reply or hand over
-                    if waiter.wake is None:
-                        waiter.wake = threading.Lock()
-                        waiter.wake.acquire()
-                    wake = waiter.wake
-                    waiter.sleeping = True
-                    link.sleepers.append(waiter)
-            if lead:
+            if link.reader != me:  # (it is when `_send` kept the role)
+                with mutex:
+                    if waiter.done:
+                        return True
+                    if link.reader is None:
+                        link.reader = me
+                        link.leads += 1
+                    else:  # someone else reads: sleep until they route the reply or hand over
+                        if waiter.wake is None:
+                            waiter.wake = threading.Lock()
+                            waiter.wake.acquire()
+                        wake = waiter.wake
+                        waiter.sleeping = True
+                        link.sleepers.append(waiter)
+            if link.reader == me:
                 try:
                     self._read_until(link, waiter, deadline)
                 finally:
@@ -437,14 +438,35 @@ class BlockingWsTransport(BlockingRpcClient):
             if not woken and not waiter.done:
                 return False
 
-    def _catch_up(self, link: _Link) -> None:
-        """Before a send: if nobody reads, route what came meanwhile, above all the link's
-        end (a call sent into a link that had already ended would fail as if it had run)."""
-        if self._take_role(link):
-            try:
-                self._read(link, 0.0)
-            finally:
+    def _send(self, link: _Link, frame: bytes) -> str | None:
+        """Send a call's frame; None once sent, else why it was not.
+
+        When nobody reads, this thread takes the read role first (and keeps it, to read its
+        reply) and reads what came meanwhile: a link that ended between two calls is seen
+        before a call is sent into it. The caller lets the role go if the frame was not sent.
+        """
+        me = threading.get_ident()
+        with link.mutex:
+            leading = link.reader is None
+            if leading:
+                link.reader = me
+                link.leads += 1
+        if leading:
+            self._read(link, 0.0)
+            if len(frame) > _SEND_WHILE_READING:
                 self._hand_over(link)
+        if link.ended is not None:
+            return link.ended
+        try:
+            link.ws.send(frame)
+        except OSError as exc:  # LinkClosed included
+            return str(exc)
+        return None
+
+    def _let_go(self, link: _Link) -> None:
+        """Hand the read role over if this thread holds it (after a failure or interrupt)."""
+        if link.reader == threading.get_ident():
+            self._hand_over(link)
 
     def _read_until(self, link: _Link, waiter: _Waiter, deadline: float | None) -> None:
         """Holding the read role: read and route until the waiter is answered, the link
@@ -465,7 +487,7 @@ class BlockingWsTransport(BlockingRpcClient):
     def _hand_over(link: _Link) -> None:
         """Give up the read role, and wake the longest-sleeping caller to take it."""
         with link.mutex:
-            link.reading = False
+            link.reader = None
             sleepers = link.sleepers
             while sleepers:
                 waiter = sleepers.popleft()
@@ -483,7 +505,7 @@ class BlockingWsTransport(BlockingRpcClient):
                 waiter.sleeping = False
             else:  # woken just now: the lock was released; hold it again
                 waiter.wake.acquire()  # type: ignore[union-attr]
-            if link.reading:
+            if link.reader is not None:
                 return
             sleepers = link.sleepers
             while sleepers:
@@ -497,9 +519,9 @@ class BlockingWsTransport(BlockingRpcClient):
     def _take_role(link: _Link) -> bool:
         """Take the read role if nobody holds it (for a reader that is not a caller)."""
         with link.mutex:
-            if link.reading:
+            if link.reader is not None:
                 return False
-            link.reading = True
+            link.reader = threading.get_ident()
             return True
 
     def _read_until_ended(self, link: _Link, deadline: float | None) -> bool:
@@ -604,7 +626,7 @@ class BlockingWsTransport(BlockingRpcClient):
             while not link.ended_event.wait(_IDLE_TURN):
                 self._keepalive(link)
                 with link.mutex:
-                    if link.reading:
+                    if link.reader is not None:
                         continue
                     quiet = link.leads == seen
                     seen = link.leads

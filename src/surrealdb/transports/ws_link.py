@@ -53,7 +53,8 @@ def _waiter(sock: socket.socket, *, writing: bool) -> Callable[[float | None], b
         def wait_poll(timeout: float | None) -> bool:
             if timeout is None:
                 return bool(poller.poll())
-            return bool(poller.poll(max(0, int(timeout * 1000 + 0.999))))
+            # Milliseconds, rounded up by poll(); never negative (that would wait forever).
+            return bool(poller.poll(timeout * 1000 if timeout > 0 else 0))
 
         return wait_poll
 
