@@ -276,13 +276,16 @@ def test_close_makes_the_closing_handshake_quickly(
     fake: Callable[[Behaviour], FakeServer],
 ) -> None:
     server = fake(delayed)
+    before = set(threading.enumerate())
     db = blocking(server.url)
     db.ping()
     started = time.monotonic()
     db.close()
     assert time.monotonic() - started < ws_blocking.CLOSE_TIMEOUT
     assert until(lambda: server.connections[0].connection.close_code == 1000)
-    assert not any(thread.name == "surrealdb-ws-reader" for thread in threading.enumerate())
+    assert until(
+        lambda: not [t for t in threading.enumerate() if t not in before]
+    )  # no thread left
 
 
 # --------------------------------------------------------------------------------------------
