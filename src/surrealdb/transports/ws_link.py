@@ -103,7 +103,7 @@ class WsLink:
         self._sock = sock
         self._protocol = protocol
         self._close_timeout = close_timeout
-        self._tls = sock if isinstance(sock, ssl_module.SSLSocket) else None
+        self._tls = sock if isinstance(sock, ssl_module.SSLSocket) else None  # None: plain TCP
         self._write_lock = threading.Lock()
         self._protocol_lock = threading.Lock()
         self._ssl_lock = threading.Lock()
