@@ -1,11 +1,12 @@
 """The blocking WebSocket transport: one socket, any number of caller threads, no hand-offs.
 
-Reading the socket is a role that one thread holds at a time (leader/follower). A caller sends
-its frame, then, if nobody is reading, reads itself: it routes every frame that comes (other
-callers' replies to them, live notifications to the `LiveRouter`) until its own reply is
-there, then passes the role to a caller still waiting, if any. So a thread making calls one
-after another never waits for another thread; replies that another thread reads wake their
-caller. Each link's background thread ("surrealdb-ws-reader") reads while no caller has read
+Reading the socket is a role that one thread holds at a time (leader/follower). A caller that
+finds nobody reading takes the role, reads what came meanwhile (a link that ended between two
+calls is seen before a call is sent into it), sends its frame and reads on: it routes every
+frame that comes (other callers' replies to them, live notifications to the `LiveRouter`)
+until its own reply is there, then passes the role to a caller still waiting, if any. A
+caller that finds the role taken sends and sleeps until its reply is routed to it or the role
+is passed to it. So a thread making calls one after another never waits for another thread. Each link's background thread ("surrealdb-ws-reader") reads while no caller has read
 for a moment (live notifications, the server closing), sends the keepalive pings, and
 releases the socket at the end. The WebSocket itself is websockets' sans-I/O protocol on a
 plain socket (`ws_link.WsLink`).
