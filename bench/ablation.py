@@ -167,7 +167,7 @@ def ws_sync_sansio(args: WorkerArgs, n: int) -> float:
                     return bytes(event.data)
                 if isinstance(event, Response) and event.status_code != 101:
                     raise RuntimeError(f"handshake failed: {event.status_code}")
-            protocol.receive_data(sock.recv(1 << 18))
+            protocol.receive_data(sock.recv(1 << 16))
             flush()  # pongs
 
     ids = itertools.count(1)
@@ -197,7 +197,7 @@ def ws_sync_sansio_thread(args: WorkerArgs, n: int) -> float:
     def read() -> None:
         while True:
             try:
-                data = sock.recv(1 << 18)
+                data = sock.recv(1 << 16)
             except OSError:
                 return
             with protocol_lock:
