@@ -3,13 +3,14 @@
 Reading the socket is a role that one thread holds at a time (leader/follower). A caller that
 finds nobody reading takes the role, reads what came meanwhile (a link that ended between two
 calls is seen before a call is sent into it), sends its frame and reads on: it routes every
-frame that comes (other callers' replies to them, live notifications to the `LiveRouter`)
-until its own reply is there, then passes the role to a caller still waiting, if any. A
-caller that finds the role taken sends and sleeps until its reply is routed to it or the role
-is passed to it. So a thread making calls one after another never waits for another thread. Each link's background thread ("surrealdb-ws-reader") reads while no caller has read
-for a moment (live notifications, the server closing), sends the keepalive pings, and
-releases the socket at the end. The WebSocket itself is websockets' sans-I/O protocol on a
-plain socket (`ws_link.WsLink`).
+frame that comes (other callers' replies to them, live notifications to the `LiveRouter`) until
+its own reply is there, then passes the role to a caller still waiting, if any. A caller that
+finds the role taken sends and sleeps until its reply is routed to it or the role is passed to
+it. So a thread making calls one after another never waits for another thread. Each link's
+background thread ("surrealdb-ws-reader") reads while no caller has read for a moment (live
+notifications, the server closing), sends the keepalive pings, and releases the socket at the
+end. The WebSocket itself is websockets' sans-I/O protocol on a plain socket
+(`ws_link.WsLink`).
 
 Each socket is a `_Link` with its own pending calls. When a link drops, its pending calls fail
 with `SurrealConnectionError` (they were sent: they are never sent again), and, unless
