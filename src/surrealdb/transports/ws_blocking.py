@@ -153,7 +153,7 @@ class _Link:
 
     __slots__ = (
         "ended",
-        "ended_event",
+        "ended_latch",
         "leads",
         "mutex",
         "next_ping",
@@ -168,13 +168,23 @@ class _Link:
         self.ws = ws
         self.pending: dict[int, _Waiter] = {}
         self.ended: str | None = None  # why it ended, set before its pending calls fail
-        self.ended_event = threading.Event()
+        # Held until the link ends. A plain lock rather than an Event: the background thread
+        # waits on it 50 times a second, and an Event's wait costs twice as much CPU.
+        self.ended_latch = threading.Lock()
+        self.ended_latch.acquire()
         self.mutex = threading.Lock()
         self.reader: int | None = None
         self.sleepers: deque[_Waiter] = deque()
         self.leads = 0  # how many times a caller took the read role
         self.replies = 0  # how many replies were routed
         self.next_ping = 0.0
+
+    def wait_ended(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for the link to end; whether it has."""
+        if self.ended_latch.acquire(True, timeout):
+            self.ended_latch.release()  # for every other waiter
+            return True
+        return False
 
 
 class BlockingWsTransport(BlockingRpcClient):
@@ -539,7 +549,7 @@ class BlockingWsTransport(BlockingRpcClient):
                 finally:
                     self._hand_over(link)
             else:
-                link.ended_event.wait(_IDLE_TURN if left is None else min(left, _IDLE_TURN))
+                link.wait_ended(_IDLE_TURN if left is None else min(left, _IDLE_TURN))
         return True
 
     def _read(self, link: _Link, timeout: float | None) -> None:
@@ -625,7 +635,7 @@ class BlockingWsTransport(BlockingRpcClient):
         once the link has ended."""
         try:
             seen = -1
-            while not link.ended_event.wait(_IDLE_TURN):
+            while not link.wait_ended(_IDLE_TURN):
                 self._keepalive(link)
                 with link.mutex:
                     if link.reader is not None:
@@ -712,7 +722,7 @@ class BlockingWsTransport(BlockingRpcClient):
                 self._lost = SurrealConnectionError(f"{reason}: {self.url}")
             self._ready.notify_all()
         link.ws.shutdown()  # whoever waits on the socket wakes up
-        link.ended_event.set()
+        link.ended_latch.release()
         if closed:
             reason = "the connection was closed"
         self._fail_pending(link, f"{reason} while the call waited for its reply: {self.url}")
