@@ -134,10 +134,9 @@ def ws_sync_thread_lock(args: WorkerArgs, n: int) -> float:
     return _ws_sync_threaded(args, n, "lock")
 
 
-def ws_sync_sansio(args: WorkerArgs, n: int) -> float:
-    """websockets' sans-I/O protocol on a plain socket, read by the calling thread."""
+def _sansio_open(args: WorkerArgs) -> tuple[socket.socket, Any]:
+    """A plain socket and websockets' sans-I/O `ClientProtocol`, after the opening handshake."""
     from websockets.client import ClientProtocol
-    from websockets.frames import Frame, Opcode
     from websockets.http11 import Response
     from websockets.typing import Subprotocol
     from websockets.uri import parse_uri
@@ -149,6 +148,19 @@ def ws_sync_sansio(args: WorkerArgs, n: int) -> float:
     sock = socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 80))
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     protocol.send_request(protocol.connect())
+    for data in protocol.data_to_send():
+        sock.sendall(data)
+    while not any(isinstance(e, Response) for e in protocol.events_received()):
+        protocol.receive_data(sock.recv(1 << 16))
+    return sock, protocol
+
+
+def ws_sync_sansio(args: WorkerArgs, n: int) -> float:
+    """websockets' sans-I/O protocol on a plain socket, read by the calling thread."""
+    from websockets.frames import Frame, Opcode
+    from websockets.http11 import Response
+
+    sock, protocol = _sansio_open(args)
 
     def flush() -> None:
         for data in protocol.data_to_send():
@@ -162,12 +174,9 @@ def ws_sync_sansio(args: WorkerArgs, n: int) -> float:
                     return bytes(event.data)
                 if isinstance(event, Response) and event.status_code != 101:
                     raise RuntimeError(f"handshake failed: {event.status_code}")
-            protocol.receive_data(sock.recv(1 << 18))
+            protocol.receive_data(sock.recv(1 << 16))
             flush()  # pongs
 
-    flush()
-    while not any(isinstance(e, Response) for e in protocol.events_received()):
-        protocol.receive_data(sock.recv(1 << 16))
     ids = itertools.count(1)
 
     def call(method: str, params: list[Any]) -> Any:
@@ -180,6 +189,69 @@ def ws_sync_sansio(args: WorkerArgs, n: int) -> float:
     try:
         return _timed(lambda i: call("query", [QUERY_SQL, {"id": i % SELECT_ROWS}]), n)
     finally:
+        sock.close()
+
+
+def ws_sync_sansio_thread(args: WorkerArgs, n: int) -> float:
+    """websockets' sans-I/O protocol with one reader thread of our own reading the socket
+    directly, and a pre-acquired lock per call (no websockets thread, no Assembler)."""
+    from websockets.frames import Frame, Opcode
+
+    sock, protocol = _sansio_open(args)
+    protocol_lock = threading.Lock()
+    pending: dict[int, tuple[Any, list[Any]]] = {}
+
+    def read() -> None:
+        while True:
+            try:
+                data = sock.recv(1 << 16)
+            except OSError:
+                return
+            with protocol_lock:
+                if data:
+                    protocol.receive_data(data)
+                else:
+                    protocol.receive_eof()
+                events = protocol.events_received()
+                for out in protocol.data_to_send():
+                    if out:
+                        sock.sendall(out)
+            if not data:
+                return
+            for event in events:
+                if isinstance(event, Frame) and event.opcode is Opcode.BINARY:
+                    message = raw.decode(bytes(event.data))
+                    waiter = pending.pop(message["id"], None)
+                    if waiter is not None:
+                        waiter[1].append(message)
+                        waiter[0].release()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    ids = itertools.count(1)
+
+    def call(method: str, params: list[Any]) -> Any:
+        request_id = next(ids)
+        lock = _thread.allocate_lock()
+        lock.acquire()
+        box: list[Any] = []
+        pending[request_id] = (lock, box)
+        frame = cbor2.dumps({"id": request_id, "method": method, "params": params})
+        with protocol_lock:
+            protocol.send_binary(frame)
+            for data in protocol.data_to_send():
+                sock.sendall(data)
+        lock.acquire(timeout=30)
+        return box[0]
+
+    call("signin", [{"user": args.user, "pass": args.password}])
+    call("use", [args.namespace, args.database])
+    try:
+        return _timed(lambda i: call("query", [QUERY_SQL, {"id": i % SELECT_ROWS}]), n)
+    finally:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+        reader.join(5)
         sock.close()
 
 
@@ -532,6 +604,7 @@ GROUPS: dict[str, tuple[str, int, list[tuple[str, Variant]]]] = {
             ("+ reader thread, a concurrent.futures.Future per call", ws_sync_thread_future),
             ("+ reader thread, a pre-acquired lock per call", ws_sync_thread_lock),
             ("websockets sans-I/O, read by the calling thread", ws_sync_sansio),
+            ("websockets sans-I/O, own reader thread, a lock per call", ws_sync_sansio_thread),
             ("ours: Surreal(ws://...).query", ws_sync_ours),
         ],
     ),

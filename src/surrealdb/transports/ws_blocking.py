@@ -1,7 +1,16 @@
-"""The blocking WebSocket transport: one socket, one reader thread, any number of caller threads.
+"""The blocking WebSocket transport: one socket, any number of caller threads, no hand-offs.
 
-Callers send their frame and wait on a future; the reader thread decodes every frame and
-resolves the future whose request id it answers, or queues a live notification.
+Reading the socket is a role that one thread holds at a time (leader/follower). A caller that
+finds nobody reading takes the role, reads what came meanwhile (a link that ended between two
+calls is seen before a call is sent into it), sends its frame and reads on: it routes every
+frame that comes (other callers' replies to them, live notifications to the `LiveRouter`) until
+its own reply is there, then passes the role to a caller still waiting, if any. A caller that
+finds the role taken sends and sleeps until its reply is routed to it or the role is passed to
+it. So a thread making calls one after another never waits for another thread. Each link's
+background thread ("surrealdb-ws-reader") reads while no caller has read for a moment (live
+notifications, the server closing), sends the keepalive pings, and releases the socket at the
+end. The WebSocket itself is websockets' sans-I/O protocol on a plain socket
+(`ws_link.WsLink`).
 
 Each socket is a `_Link` with its own pending calls. When a link drops, its pending calls fail
 with `SurrealConnectionError` (they were sent: they are never sent again), and, unless
@@ -15,16 +24,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, InvalidStateError
-from concurrent.futures import TimeoutError as FutureTimeout
-from contextlib import suppress
-from socket import SHUT_RDWR
 from typing import Any, Self
 
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
-from websockets.sync.client import ClientConnection, connect
-from websockets.typing import Subprotocol
+from websockets.exceptions import InvalidHandshake, InvalidProxy, InvalidURI
 
 from surrealdb.errors import (
     ServerError,
@@ -59,12 +63,29 @@ from surrealdb.transports.base import (
     connection_failed,
     logger,
 )
+from surrealdb.transports.ws_link import LinkClosed, WsLink
 
 MAX_MESSAGE_SIZE = 128 * 1024 * 1024
 """The largest frame sent or accepted, as the server's own limit."""
 
 CLOSE_TIMEOUT = 1.0
 """Seconds to wait for the closing handshake before dropping the TCP connection."""
+
+_IDLE_TURN = 0.02
+"""Seconds without a caller reading after which the background thread reads instead.
+
+Also how often it looks: a notification that arrives between two calls is read by the next
+call, or by the background thread within about this long."""
+
+_SEND_WHILE_READING = 64 * 1024
+"""The largest frame a caller sends while it holds the read role; it lets the role go before
+sending a larger one, so that other replies and notifications are read while that goes out."""
+
+_IDLE_READ = 1.0
+"""The longest the background thread waits on the socket at a time (it also wakes for pings)."""
+
+_CLOSE_WAIT = 5.0
+"""Seconds to wait, at most, for a reader to leave before the socket is released."""
 
 _MAX_ABANDONED = 100_000
 """How many ids of timed-out calls are remembered, to log their late replies quietly."""
@@ -102,15 +123,68 @@ def payload_too_large(method: str, size: int) -> PayloadTooLargeError:
     )
 
 
+class _Waiter:
+    """One call waiting for its reply: the outcome, and the lock its thread sleeps on.
+
+    A sleeping caller is woken either because its reply came (`done`) or to take the read
+    role. `wake` is held whenever the caller is not sleeping; whoever wakes it (under the
+    link's mutex) clears `sleeping` and releases `wake` once.
+    """
+
+    __slots__ = ("done", "error", "on_reply", "result", "sleeping", "wake")
+
+    def __init__(self, on_reply: Callable[[Any], None] | None = None) -> None:
+        self.done = False
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.sleeping = False
+        self.wake: threading.Lock | None = None  # made the first time the caller sleeps
+        self.on_reply = on_reply  # called by the reader with the result, before anything else
+
+
 class _Link:
-    """One WebSocket and the calls waiting for a reply on it."""
+    """One WebSocket, the calls waiting for a reply on it, and who reads it.
 
-    __slots__ = ("ended", "pending", "socket")
+    `mutex` guards `reader` (the id of the thread holding the read role; only that thread
+    sets it back to None), `sleepers` (callers waiting for
+    their reply or for the role, oldest first; entries of callers that woke meanwhile are
+    skipped) and the waiters' `done` and `sleeping`.
+    """
 
-    def __init__(self, socket: ClientConnection) -> None:
-        self.socket = socket
-        self.pending: dict[int, Future[Any]] = {}
+    __slots__ = (
+        "ended",
+        "ended_latch",
+        "leads",
+        "mutex",
+        "next_ping",
+        "pending",
+        "reader",
+        "replies",
+        "sleepers",
+        "ws",
+    )
+
+    def __init__(self, ws: WsLink) -> None:
+        self.ws = ws
+        self.pending: dict[int, _Waiter] = {}
         self.ended: str | None = None  # why it ended, set before its pending calls fail
+        # Held until the link ends. A plain lock rather than an Event: the background thread
+        # waits on it 50 times a second, and an Event's wait costs twice as much CPU.
+        self.ended_latch = threading.Lock()
+        self.ended_latch.acquire()
+        self.mutex = threading.Lock()
+        self.reader: int | None = None
+        self.sleepers: deque[_Waiter] = deque()
+        self.leads = 0  # how many times a caller took the read role
+        self.replies = 0  # how many replies were routed
+        self.next_ping = 0.0
+
+    def wait_ended(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for the link to end; whether it has."""
+        if self.ended_latch.acquire(True, timeout):
+            self.ended_latch.release()  # for every other waiter
+            return True
+        return False
 
 
 class BlockingWsTransport(BlockingRpcClient):
@@ -168,7 +242,7 @@ class BlockingWsTransport(BlockingRpcClient):
         return self._reconnects
 
     def connect(self) -> Self:
-        """Open the WebSocket (if not open yet) and start its reader thread."""
+        """Open the WebSocket (if not open yet) and start its background thread."""
         timeout = self._connect_timeout
         self._wait_for_link("connect", timeout, time.monotonic() + timeout)
         return self
@@ -190,19 +264,17 @@ class BlockingWsTransport(BlockingRpcClient):
             request_id, frame = self._protocol.encode_request(wire)
             if len(frame) > MAX_MESSAGE_SIZE:
                 raise payload_too_large(request.method, len(frame))
-            future: Future[Any] = Future()
+            waiter = _Waiter()
             pending = link.pending
-            pending[request_id] = future
-            # Checked after registering: the reader sets `ended` before it fails the pending
-            # calls, so a call that registers too late for that sees it here.
-            if link.ended is None:
-                try:
-                    link.socket.send(frame)
-                    break
-                except (ConnectionClosed, OSError) as exc:
-                    reason = str(exc)
-            else:
-                reason = link.ended
+            pending[request_id] = waiter
+            try:
+                reason = self._send(link, frame)
+            except BaseException:
+                self._let_go(link)
+                raise
+            if reason is None:
+                break
+            self._let_go(link)
             # Not sent (a frame cut short never runs on the server): safe to send on the next
             # link, if there is to be one.
             pending.pop(request_id, None)
@@ -216,16 +288,26 @@ class BlockingWsTransport(BlockingRpcClient):
             self._leave_link(link, request.method, timeout, deadline)
             link = None
         del frame  # it holds the parameters, credentials included: not kept in tracebacks
-        remaining = timeout if deadline is None else max(deadline - time.monotonic(), 0.0)
+        if deadline is None and timeout is not None:
+            deadline = time.monotonic() + timeout
         try:
-            result = future.result(remaining)
-        except FutureTimeout:
+            answered = self._await(link, waiter, deadline)
+        except BaseException:  # interrupted (KeyboardInterrupt): its reply may still come
+            self._let_go(link)
+            if pending.pop(request_id, None) is not None:
+                self._abandon(request_id)
+            raise
+        if not answered:
             if pending.pop(request_id, None) is not None:
                 self._abandon(request_id)
             raise SurrealTimeoutError(
                 f"{request.method}() got no reply within {timeout} s;"
                 " the connection is still usable"
-            ) from None
+            )
+        error = waiter.error
+        if error is not None:
+            raise error
+        result = waiter.result
         if request.method in STATE_METHODS:
             self._after_call(request, result)
         return result
@@ -253,19 +335,16 @@ class BlockingWsTransport(BlockingRpcClient):
                 if not self._reconnecting:
                     link = self._open_link()  # the first connection; under the lock: once
                     self._link = link
-                    self._start_reader(link)
                     return link
                 self._ready.wait(self._remaining(method, timeout, deadline))
 
     def _leave_link(
         self, link: _Link, method: str, timeout: float | None, deadline: float | None
     ) -> None:
-        """A send failed on `link`: make sure it ends, and wait until the reader saw it."""
-        with suppress(OSError):  # wake the reader now, not after the closing handshake
-            link.socket.socket.shutdown(SHUT_RDWR)
-        with self._ready:
-            while self._link is link:
-                self._ready.wait(self._remaining(method, timeout, deadline))
+        """A send failed on `link`: make sure it ends, and wait until it has."""
+        link.ws.shutdown()  # the reader sees the end now, not after the closing handshake
+        while not self._read_until_ended(link, deadline):
+            self._remaining(method, timeout, deadline)  # raises: the deadline passed
 
     def _remaining(
         self, method: str, timeout: float | None, deadline: float | None
@@ -289,36 +368,33 @@ class BlockingWsTransport(BlockingRpcClient):
         return SurrealConnectionError(str(self._lost))
 
     def _open_link(self) -> _Link:
+        """Connect and start the new link's background thread."""
         try:
-            socket = connect(
+            ws = WsLink.open(
                 self._url.endpoint,
-                subprotocols=[Subprotocol("cbor")],
-                open_timeout=self._connect_timeout,
-                ping_interval=self._keepalive_interval,
-                ping_timeout=self._keepalive_interval,
-                close_timeout=CLOSE_TIMEOUT,
-                max_size=MAX_MESSAGE_SIZE,
-                compression=None,
                 ssl=self._ssl,
+                timeout=self._connect_timeout,
+                max_size=MAX_MESSAGE_SIZE,
+                close_timeout=CLOSE_TIMEOUT,
                 logger=WEBSOCKETS_LOGGER,
-                legacy=True,  # a plain connection that we close ourselves, not a context
             )
         except TimeoutError:
             raise SurrealConnectionError(
                 f"cannot connect to {self.url}: no connection within {self._connect_timeout} s"
                 " (connect_timeout)"
             ) from None
-        except (OSError, InvalidHandshake, InvalidURI) as exc:
+        except (OSError, InvalidHandshake, InvalidProxy, InvalidURI) as exc:
             raise connection_failed(self.url, exc) from None
-        if socket.subprotocol != "cbor":
-            socket.close()
+        if ws.subprotocol != "cbor":
+            ws.close()
             raise SurrealConnectionError(
                 f"{self.url} did not accept the CBOR subprotocol: is it a SurrealDB server?"
             )
-        return _Link(socket)
-
-    def _start_reader(self, link: _Link) -> None:
-        self._start_thread(self._read_frames, link, "surrealdb-ws-reader")
+        link = _Link(ws)
+        if self._keepalive_interval is not None:
+            link.next_ping = time.monotonic() + self._keepalive_interval
+        self._start_thread(self._background, link, "surrealdb-ws-reader")
+        return link
 
     def _start_thread(self, target: Callable[..., None], link: _Link | None, name: str) -> None:
         args = () if link is None else (link,)
@@ -327,57 +403,213 @@ class BlockingWsTransport(BlockingRpcClient):
         self._threads.append(thread)
         thread.start()
 
-    # ------------------------------------------------------------------ the reader
+    # ------------------------------------------------------------------ waiting and reading
 
-    def _read_frames(self, link: _Link) -> None:
-        """The reader thread: route every frame of one link until it closes."""
-        socket, pending, route = link.socket, link.pending, self._route
-        reason = "the server closed the connection"
-        failed = False
+    def _await(self, link: _Link, waiter: _Waiter, deadline: float | None) -> bool:
+        """Wait for the waiter's reply, reading the socket whenever nobody else does.
+
+        True once the reply (or an error) is there; False when `deadline` passed first.
+        """
+        me = threading.get_ident()
+        mutex = link.mutex
+        while True:
+            if link.reader != me:  # (it is when `_send` kept the role)
+                with mutex:
+                    if waiter.done:
+                        return True
+                    if link.reader is None:
+                        link.reader = me
+                        link.leads += 1
+                    else:  # someone else reads: sleep until they route the reply or hand over
+                        if waiter.wake is None:
+                            waiter.wake = threading.Lock()
+                            waiter.wake.acquire()
+                        wake = waiter.wake
+                        waiter.sleeping = True
+                        link.sleepers.append(waiter)
+            if link.reader == me:
+                try:
+                    self._read_until(link, waiter, deadline)
+                finally:
+                    self._hand_over(link)
+                if waiter.done:
+                    return True
+                if deadline is not None and time.monotonic() >= deadline:
+                    return False
+                continue
+            woken = False
+            try:
+                if deadline is None:
+                    woken = wake.acquire()
+                else:
+                    left = deadline - time.monotonic()
+                    woken = left > 0 and wake.acquire(True, left)
+            finally:
+                if not woken:  # timed out, or interrupted
+                    self._stop_sleeping(link, waiter)
+            if not woken and not waiter.done:
+                return False
+
+    def _send(self, link: _Link, frame: bytes) -> str | None:
+        """Send a call's frame; None once sent, else why it was not.
+
+        When nobody reads, this thread takes the read role first (and keeps it, to read its
+        reply) and reads what came meanwhile: a link that ended between two calls is seen
+        before a call is sent into it. The caller lets the role go if the frame was not sent.
+        """
+        me = threading.get_ident()
+        with link.mutex:
+            leading = link.reader is None
+            if leading:
+                link.reader = me
+                link.leads += 1
+        if leading:
+            self._read(link, 0.0)
+            if len(frame) > _SEND_WHILE_READING:
+                self._hand_over(link)
+        if link.ended is not None:
+            return link.ended
         try:
-            for frame in socket:
-                if isinstance(frame, str):
+            link.ws.send(frame)
+        except OSError as exc:  # LinkClosed included
+            return str(exc)
+        return None
+
+    def _let_go(self, link: _Link) -> None:
+        """Hand the read role over if this thread holds it (after a failure or interrupt)."""
+        if link.reader == threading.get_ident():
+            self._hand_over(link)
+
+    def _read_until(self, link: _Link, waiter: _Waiter, deadline: float | None) -> None:
+        """Holding the read role: read and route until the waiter is answered, the link
+        ends, or `deadline` passes."""
+        read = self._read
+        if deadline is None:
+            while not waiter.done and link.ended is None:
+                read(link, None)
+            return
+        monotonic = time.monotonic
+        while not waiter.done and link.ended is None:
+            left = deadline - monotonic()
+            if left <= 0:
+                return
+            read(link, left)
+
+    @staticmethod
+    def _hand_over(link: _Link) -> None:
+        """Give up the read role, and wake the longest-sleeping caller to take it."""
+        with link.mutex:
+            link.reader = None
+            sleepers = link.sleepers
+            while sleepers:
+                waiter = sleepers.popleft()
+                if waiter.sleeping:
+                    waiter.sleeping = False
+                    waiter.wake.release()  # type: ignore[union-attr]
+                    return
+
+    @staticmethod
+    def _stop_sleeping(link: _Link, waiter: _Waiter) -> None:
+        """A caller stops sleeping on its own (timeout, interrupt): take back a wake-up that
+        raced with it, and pass the read role on if nobody holds it."""
+        with link.mutex:
+            if waiter.sleeping:
+                waiter.sleeping = False
+            else:  # woken just now: the lock was released; hold it again
+                waiter.wake.acquire()  # type: ignore[union-attr]
+            if link.reader is not None:
+                return
+            sleepers = link.sleepers
+            while sleepers:
+                other = sleepers.popleft()
+                if other.sleeping:
+                    other.sleeping = False
+                    other.wake.release()  # type: ignore[union-attr]
+                    return
+
+    @staticmethod
+    def _take_role(link: _Link) -> bool:
+        """Take the read role if nobody holds it (for a reader that is not a caller)."""
+        with link.mutex:
+            if link.reader is not None:
+                return False
+            link.reader = threading.get_ident()
+            return True
+
+    def _read_until_ended(self, link: _Link, deadline: float | None) -> bool:
+        """Read (or let the reading thread read) until the link has ended; False if
+        `deadline` passed first."""
+        while link.ended is None:
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                return False
+            if self._take_role(link):
+                try:
+                    self._read(link, left)
+                finally:
+                    self._hand_over(link)
+            else:
+                link.wait_ended(_IDLE_TURN if left is None else min(left, _IDLE_TURN))
+        return True
+
+    def _read(self, link: _Link, timeout: float | None) -> None:
+        """Holding the read role: read once (waiting up to `timeout`) and route what came.
+
+        Ends the link when the socket ends, or when reading fails unexpectedly (a bug: the
+        connection is then lost rather than left with nobody able to read it).
+        """
+        try:
+            try:
+                messages = link.ws.receive(timeout)
+            except LinkClosed as exc:
+                self._end_link(link, f"the connection closed ({exc})")
+                return
+            for message in messages:
+                if type(message) is str:
                     logger.warning("dropped a text frame: this client speaks CBOR only")
                     continue
                 try:
-                    event = self._protocol.decode_frame(frame)
+                    event = self._protocol.decode_frame(message)  # type: ignore[arg-type]
                 except Exception as exc:  # decoding never raises; should it, drop the frame
                     logger.warning("dropped a frame that could not be decoded: %r", exc)
                     continue
-                route(pending, event)
-        except ConnectionClosed as exc:
-            reason = f"the connection closed ({exc})"
-        except Exception as exc:  # the reader must never die silently
+                self._route(link, event)
+        except Exception as exc:
             logger.exception("the WebSocket reader failed")
-            reason = f"the reader failed: {exc!r}"
-            failed = True
-            with suppress(Exception):  # nothing reads the socket any more: close it
-                socket.close()
-        finally:
-            self._link_ended(link, reason, failed)
+            self._end_link(link, f"the reader failed: {exc!r}", failed=True)
 
-    def _route(self, pending: dict[int, Future[Any]], event: Event) -> None:
+    def _route(self, link: _Link, event: Event) -> None:
         if type(event) is Reply:
-            future = pending.pop(event.id, None)
-            if future is not None:
-                try:  # noqa: SIM105 (the hot path: try costs nothing, suppress() does)
-                    future.set_result(event.result)
-                except InvalidStateError:  # close() failed it meanwhile
-                    pass
+            waiter = link.pending.pop(event.id, None)
+            if waiter is not None:
+                self._resolve(link, waiter, event.result, None)
             else:
                 self._drop_reply(event.id)
         elif isinstance(event, Notification):
             self._live.deliver(event.notification)
         elif isinstance(event, ErrorReply):
-            future = pending.pop(event.id, None)
-            if future is not None:
-                with suppress(InvalidStateError):  # close() failed it meanwhile
-                    future.set_exception(event.error)
+            waiter = link.pending.pop(event.id, None)
+            if waiter is not None:
+                self._resolve(link, waiter, None, event.error)
             else:
                 self._drop_reply(event.id, event.error)
         else:
             assert isinstance(event, UnroutableFrame)
             logger.warning("dropped a frame: %s", event.reason)
+
+    @staticmethod
+    def _resolve(link: _Link, waiter: _Waiter, result: Any, error: BaseException | None) -> None:
+        """Give a waiter its outcome and wake it if it sleeps."""
+        link.replies += 1
+        if error is None and waiter.on_reply is not None:
+            waiter.on_reply(result)
+        with link.mutex:
+            waiter.result = result
+            waiter.error = error
+            waiter.done = True
+            if waiter.sleeping:
+                waiter.sleeping = False
+                waiter.wake.release()  # type: ignore[union-attr]
 
     def _drop_reply(self, request_id: int, error: BaseException | None = None) -> None:
         """Log a reply nobody waits for: expected (debug) after a timeout, else a warning."""
@@ -395,11 +627,81 @@ class BlockingWsTransport(BlockingRpcClient):
             self._abandoned.clear()
         self._abandoned.add(request_id)
 
+    # ------------------------------------------------------------------ the background thread
+
+    def _background(self, link: _Link) -> None:
+        """A link's background thread: reads while no caller has read for `_IDLE_TURN` (or
+        when data waits with nobody reading), sends keepalive pings, and releases the socket
+        once the link has ended."""
+        try:
+            seen = -1
+            while not link.wait_ended(_IDLE_TURN):
+                self._keepalive(link)
+                with link.mutex:
+                    if link.reader is not None:
+                        continue
+                    quiet = link.leads == seen
+                    seen = link.leads
+                if not quiet and not link.ws.readable_now():
+                    continue  # callers read: leave the socket to them
+                if not self._take_role(link):
+                    continue
+                try:
+                    self._read_while_idle(link)
+                finally:
+                    self._hand_over(link)
+        except Exception as exc:  # the thread must never die silently
+            logger.exception("the WebSocket background thread failed")
+            self._end_link(link, f"the reader failed: {exc!r}", failed=True)
+        finally:
+            self._release_socket(link)
+
+    def _read_while_idle(self, link: _Link) -> None:
+        """Holding the read role for the background thread: read until a reply is routed
+        (callers are back: they read their own from the next call on) or the link ends."""
+        replies = link.replies
+        while link.ended is None and link.replies == replies:
+            self._read(link, self._keepalive(link))
+
+    def _keepalive(self, link: _Link) -> float:
+        """Send a ping when one is due; end the link when a ping got no pong in time.
+
+        Returns how long the background thread may wait before the next look.
+        """
+        interval = self._keepalive_interval
+        if interval is None or link.ended is not None:
+            return _IDLE_READ
+        ws = link.ws
+        now = time.monotonic()
+        sent = ws.ping_sent_at
+        if sent is not None:
+            if now - sent >= interval:
+                self._end_link(link, f"no pong came within {interval} s of a keepalive ping")
+                return 0.0
+            return min(sent + interval - now, _IDLE_READ)
+        if now >= link.next_ping:
+            if not ws.ping():  # a message is being sent: try again soon
+                return _IDLE_TURN
+            link.next_ping = now + interval
+            return min(interval, _IDLE_READ)
+        return min(link.next_ping - now, _IDLE_READ)
+
+    def _release_socket(self, link: _Link) -> None:
+        """The link has ended: once no thread reads it, close its socket."""
+        link.ws.shutdown()
+        deadline = time.monotonic() + _CLOSE_WAIT
+        while not self._take_role(link) and time.monotonic() < deadline:  # kept for good
+            time.sleep(0.005)
+        link.ws.close()
+
     # ------------------------------------------------------------------ endings
 
-    def _link_ended(self, link: _Link, reason: str, failed: bool) -> None:
-        """A link's socket is gone: fail its pending calls; reconnect, or end everything."""
+    def _end_link(self, link: _Link, reason: str, failed: bool = False) -> None:
+        """A link ended (the first call wins): fail its pending calls; reconnect, or end
+        everything."""
         with self._ready:
+            if link.ended is not None:
+                return
             link.ended = reason
             current = self._link is link
             if current:
@@ -419,6 +721,8 @@ class BlockingWsTransport(BlockingRpcClient):
             elif current and not closed:
                 self._lost = SurrealConnectionError(f"{reason}: {self.url}")
             self._ready.notify_all()
+        link.ws.shutdown()  # whoever waits on the socket wakes up
+        link.ended_latch.release()
         if closed:
             reason = "the connection was closed"
         self._fail_pending(link, f"{reason} while the call waited for its reply: {self.url}")
@@ -432,11 +736,17 @@ class BlockingWsTransport(BlockingRpcClient):
         pending = link.pending
         while pending:
             try:
-                _, future = pending.popitem()
+                _, waiter = pending.popitem()
             except KeyError:  # a timed-out caller took the last one meanwhile
                 break
-            with suppress(InvalidStateError):  # the reader answered it meanwhile
-                future.set_exception(SurrealConnectionError(message))
+            self._resolve(link, waiter, None, SurrealConnectionError(message))
+
+    def _close_link(self, link: _Link) -> None:
+        """End a link with the closing handshake, within `CLOSE_TIMEOUT`."""
+        if link.ended is None:
+            link.ws.start_close()
+            self._read_until_ended(link, time.monotonic() + CLOSE_TIMEOUT)
+        self._end_link(link, "the connection was closed")
 
     def close(self) -> None:
         """Close the WebSocket; pending calls fail, live subscriptions end. Idempotent."""
@@ -449,14 +759,11 @@ class BlockingWsTransport(BlockingRpcClient):
         self._stop.set()
         for open_link in (link, replay_link):
             if open_link is not None:
-                open_link.socket.close()
+                self._close_link(open_link)
         current = threading.current_thread()
         for thread in self._threads:
             if thread is not current:
                 thread.join(timeout=5)
-        for open_link in (link, replay_link):  # in case a reader is stuck
-            if open_link is not None:
-                self._fail_pending(open_link, f"the connection was closed: {self.url}")
         self._live.close()
 
     # ------------------------------------------------------------------ reconnecting
@@ -477,16 +784,15 @@ class BlockingWsTransport(BlockingRpcClient):
             else:
                 with self._ready:
                     if self._closed:
-                        link.socket.close()
+                        self._end_link(link, "the connection was closed")
                         return
                     self._replay_link = link
-                self._start_reader(link)
                 try:
                     self._restore(link, groups)
                 except (SurrealConnectionError, SurrealTimeoutError) as exc:
                     error = exc
                 except SurrealError as exc:
-                    link.socket.close()
+                    self._close_link(link)
                     self._give_up(
                         f"the connection to {self.url} dropped; a new one was opened, but"
                         f" restoring the session on it failed: {exc}"
@@ -499,7 +805,7 @@ class BlockingWsTransport(BlockingRpcClient):
                 finally:
                     with self._ready:
                         self._replay_link = None
-                link.socket.close()
+                self._close_link(link)
             if self._stop.is_set():
                 return
             attempt += 1
@@ -562,12 +868,11 @@ class BlockingWsTransport(BlockingRpcClient):
                 continue
 
             def rebind(
-                future: Future[Any], request: Request = request, originals: list[Any] = originals
+                result: Any, request: Request = request, originals: list[Any] = originals
             ) -> None:
-                # Runs in the reader thread as the reply arrives, before any notification
+                # Runs in the reading thread as the reply arrives, before any notification
                 # of the restarted live query is routed.
-                if not future.cancelled() and future.exception() is None:
-                    router.restored(request, originals, future.result())
+                router.restored(request, originals, result)
 
             try:
                 self._request_on(link, request, rebind)
@@ -577,32 +882,31 @@ class BlockingWsTransport(BlockingRpcClient):
                         router.lose(original, str(exc))
 
     def _request_on(
-        self, link: _Link, request: Request, on_reply: Callable[[Future[Any]], None] | None = None
+        self, link: _Link, request: Request, on_reply: Callable[[Any], None] | None = None
     ) -> Any:
         """Send one request on a given link and wait for its reply (connect_timeout)."""
         request_id, frame = self._protocol.encode_request(request)
-        future: Future[Any] = Future()
-        if on_reply is not None:
-            future.add_done_callback(on_reply)
-        link.pending[request_id] = future
+        waiter = _Waiter(on_reply)
+        link.pending[request_id] = waiter
         if link.ended is not None:
             link.pending.pop(request_id, None)
             raise SurrealConnectionError(f"the new link dropped ({link.ended})")
         try:
-            link.socket.send(frame)
-        except (ConnectionClosed, OSError) as exc:
+            link.ws.send(frame)
+        except OSError as exc:  # LinkClosed included
             link.pending.pop(request_id, None)
             raise SurrealConnectionError(f"the new link dropped ({exc})") from None
         del frame
-        try:
-            return future.result(self._connect_timeout)
-        except FutureTimeout:
+        if not self._await(link, waiter, time.monotonic() + self._connect_timeout):
             if link.pending.pop(request_id, None) is not None:
                 self._abandon(request_id)
             raise SurrealTimeoutError(
                 f"{request.method}() got no reply within {self._connect_timeout} s"
                 " while the connection was restored"
-            ) from None
+            )
+        if waiter.error is not None:
+            raise waiter.error
+        return waiter.result
 
     def _live_router(self) -> LiveRouter:
         """This connection's live notifications, for `subscribe_live`."""
