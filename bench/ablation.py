@@ -304,6 +304,41 @@ def http_sync_httpx(args: WorkerArgs, n: int) -> float:
         )
 
 
+def _wire_request(args: WorkerArgs) -> tuple[Any, Callable[[int], Any]]:
+    """http_wire's target and a maker of its outgoing `query` requests, signed in."""
+    from surrealdb.transports.http_wire import OutgoingRequest, RequestHead, http_target
+
+    target = http_target(args.url)
+    headers = [(b"Host", target.authority)] + [
+        (name.encode(), value.encode())
+        for name, value in raw._http_headers(args, _http_token(args)).items()
+    ]
+    head = RequestHead(target.path, headers)
+    return target, lambda i: OutgoingRequest(head, _query_body(i))
+
+
+def http_sync_wire(args: WorkerArgs, n: int) -> float:
+    """http_wire (h11) over a plain socket, no SDK: what the HTTP/1.1 layer costs."""
+    from surrealdb.transports.http_wire import HttpExchange
+
+    target, outgoing = _wire_request(args)
+    sock = socket.create_connection((target.host, target.port))
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    exchange = HttpExchange()
+
+    def call(i: int) -> Any:
+        sock.sendall(exchange.request(outgoing(i)).first)
+        while (response := exchange.feed(sock.recv(262144))) is None:
+            pass
+        exchange.next_request()
+        return raw.decode(response.body)
+
+    try:
+        return _timed(call, n)
+    finally:
+        sock.close()
+
+
 def http_sync_ours(args: WorkerArgs, n: int) -> float:
     return ws_sync_ours(args, n)  # the same calls; Surreal(url) picks HTTP from the URL
 
@@ -338,6 +373,86 @@ def http_async_httpx(args: WorkerArgs, n: int) -> float:
             return await _timed_async(call, n)
 
     return asyncio.run(main())
+
+
+def _http_async_wire(args: WorkerArgs, n: int, how: str) -> float:
+    """http_wire (h11) under asyncio, no SDK: over streams, or fed by an asyncio.Protocol,
+    with no deadline, `asyncio.timeout`, or a `loop.call_at` timer per call."""
+    from surrealdb.transports.http_wire import HttpExchange, HttpResponse
+
+    target, outgoing = _wire_request(args)
+
+    class Wire(asyncio.Protocol):
+        def __init__(self) -> None:
+            self.exchange = HttpExchange()
+            self.waiter: asyncio.Future[HttpResponse] | None = None
+
+        def data_received(self, data: bytes) -> None:
+            response = self.exchange.feed(data)
+            if response is not None and self.waiter is not None:
+                self.waiter.set_result(response)
+
+    def expire(waiter: asyncio.Future[Any]) -> None:
+        if not waiter.done():
+            waiter.set_exception(TimeoutError())
+
+    async def main() -> float:
+        loop = asyncio.get_running_loop()
+        exchange = HttpExchange()
+        if how == "streams":
+            reader, writer = await asyncio.open_connection(target.host, target.port)
+
+            async def streams(i: int) -> Any:
+                writer.write(exchange.request(outgoing(i)).first)
+                while (response := exchange.feed(await reader.read(262144))) is None:
+                    pass
+                exchange.next_request()
+                return raw.decode(response.body)
+
+            try:
+                return await _timed_async(streams, n)
+            finally:
+                writer.close()
+
+        transport, protocol = await loop.create_connection(Wire, target.host, target.port)
+
+        async def fed(i: int) -> Any:
+            waiter = protocol.waiter = loop.create_future()
+            transport.write(protocol.exchange.request(outgoing(i)).first)
+            if how == "timeout":
+                async with asyncio.timeout(30):
+                    response = await waiter
+            elif how == "call_at":
+                timer = loop.call_at(loop.time() + 30, expire, waiter)
+                response = await waiter
+                timer.cancel()
+            else:
+                response = await waiter
+            protocol.exchange.next_request()
+            return raw.decode(response.body)
+
+        try:
+            return await _timed_async(fed, n)
+        finally:
+            transport.close()
+
+    return asyncio.run(main())
+
+
+def http_async_wire_streams(args: WorkerArgs, n: int) -> float:
+    return _http_async_wire(args, n, "streams")
+
+
+def http_async_wire_protocol(args: WorkerArgs, n: int) -> float:
+    return _http_async_wire(args, n, "protocol")
+
+
+def http_async_wire_timeout(args: WorkerArgs, n: int) -> float:
+    return _http_async_wire(args, n, "timeout")
+
+
+def http_async_wire_call_at(args: WorkerArgs, n: int) -> float:
+    return _http_async_wire(args, n, "call_at")
 
 
 def http_async_ours(args: WorkerArgs, n: int) -> float:
@@ -444,7 +559,8 @@ GROUPS: dict[str, tuple[str, int, list[tuple[str, Variant]]]] = {
         3,
         [
             ("http.client keep-alive (the raw floor)", http_sync_stdlib),
-            ("httpx.Client, no SDK", http_sync_httpx),
+            ("httpx.Client, no SDK (the transport before h11)", http_sync_httpx),
+            ("http_wire (h11) over a socket, no SDK", http_sync_wire),
             ("ours: Surreal(http://...).query", http_sync_ours),
         ],
     ),
@@ -453,7 +569,11 @@ GROUPS: dict[str, tuple[str, int, list[tuple[str, Variant]]]] = {
         3,
         [
             ("asyncio streams HTTP/1.1 (the raw floor)", http_async_streams),
-            ("httpx.AsyncClient, no SDK", http_async_httpx),
+            ("httpx.AsyncClient, no SDK (the transport before h11)", http_async_httpx),
+            ("http_wire (h11) over asyncio streams, no SDK", http_async_wire_streams),
+            ("http_wire (h11) fed by an asyncio.Protocol, no SDK", http_async_wire_protocol),
+            ("  + asyncio.timeout per call", http_async_wire_timeout),
+            ("  + loop.call_at timer per call", http_async_wire_call_at),
             ("ours: AsyncSurreal(http://...).query", http_async_ours),
         ],
     ),

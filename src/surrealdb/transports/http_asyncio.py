@@ -131,7 +131,7 @@ class AsyncHttpTransport(AsyncRpcClient):
         )
         self._target = http_target(self._url.endpoint)
         self._state = HttpSessionState()
-        self._headers = RequestHeaders(self._target.authority)
+        self._headers = RequestHeaders(self._target)
         self._idle: list[_HttpProtocol] = []
         self._open: set[_HttpProtocol] = set()
         self._closed = False
@@ -201,7 +201,7 @@ class AsyncHttpTransport(AsyncRpcClient):
         protocol.waiter = waiter
         timer = None if deadline is None else loop.call_at(deadline, _time_out, waiter)
         try:
-            data = exchange.request(self._target.path, outgoing)
+            data = exchange.request(outgoing)
             transport.write(data.first)
             if data.second is not None:
                 transport.write(data.second)

@@ -57,11 +57,13 @@ class _StaleConnection(Exception):
 class _HttpConnection:
     """One keep-alive connection: a socket and its HTTP/1.1 state."""
 
-    __slots__ = ("exchange", "sock")
+    __slots__ = ("exchange", "sock", "timeout")
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
         self.exchange = HttpExchange()
+        self.timeout: float | None = -1.0
+        """The socket's timeout as last set (-1: to be set); set again only when it changes."""
 
     def close(self) -> None:
         """Close the socket, waking a thread blocked reading it. Idempotent."""
@@ -95,7 +97,7 @@ class BlockingHttpTransport(BlockingRpcClient):
         )
         self._target = http_target(self._url.endpoint)
         self._state = HttpSessionState()
-        self._headers = RequestHeaders(self._target.authority)
+        self._headers = RequestHeaders(self._target)
         self._idle: list[_HttpConnection] = []
         self._open: set[_HttpConnection] = set()
         self._lock = threading.Lock()
@@ -153,20 +155,19 @@ class BlockingHttpTransport(BlockingRpcClient):
         exchange, sock = connection.exchange, connection.sock
         reused = exchange.requests > 0
         try:
-            data = exchange.request(self._target.path, outgoing)
-            sock.settimeout(_remaining(deadline))
+            data = exchange.request(outgoing)
+            if connection.timeout != timeout:  # a system call each: only when it changes
+                sock.settimeout(timeout)
+                connection.timeout = timeout
             try:
                 sock.sendall(data.first)
                 if data.second is not None:
                     sock.sendall(data.second)
+                    _wait_at_most(connection, deadline)  # what sending it left of the deadline
             except DROPPED:
                 pass  # the server may have answered early (HTTP 413) and closed: read that
-            while True:
-                if deadline is not None:
-                    sock.settimeout(_remaining(deadline))
-                response = exchange.feed(sock.recv(RECEIVE_SIZE))
-                if response is not None:
-                    break
+            while (response := exchange.feed(sock.recv(RECEIVE_SIZE))) is None:
+                _wait_at_most(connection, deadline)  # the rest of a large response
         except TimeoutError:
             self._discard(connection)
             raise SurrealTimeoutError(
@@ -252,11 +253,11 @@ class BlockingHttpTransport(BlockingRpcClient):
             connection.close()
 
 
-def _remaining(deadline: float | None) -> float | None:
-    """Seconds left until `deadline` (None: no limit), for `socket.settimeout`."""
-    if deadline is None:
-        return None
-    return max(deadline - time.monotonic(), 0.000_001)
+def _wait_at_most(connection: _HttpConnection, deadline: float | None) -> None:
+    """Make the socket's reads and writes end by `deadline` (None: no limit)."""
+    if deadline is not None:
+        connection.timeout = max(deadline - time.monotonic(), 0.000_001)
+        connection.sock.settimeout(connection.timeout)
 
 
 def _dropped(exc: Exception) -> bool:

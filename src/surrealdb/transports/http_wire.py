@@ -23,6 +23,9 @@ JOIN_LIMIT = 64 * 1024
 """Bodies up to this size are sent in one piece with the request's head; larger ones are not
 copied, and go out as a second piece."""
 
+MAX_CACHED_EVENTS = 256
+"""Request events kept per session state, one per body length."""
+
 Headers = list[tuple[bytes, bytes]]
 
 
@@ -52,13 +55,46 @@ def http_target(endpoint: str) -> HttpTarget:
     )
 
 
-class OutgoingRequest:
-    """A request's headers and CBOR body. Its repr shows neither: they carry credentials."""
+class RequestHead:
+    """The request line and headers of every request in one session state.
 
-    __slots__ = ("body", "headers")
+    h11 checks every header of every request event it is given; the events are made here,
+    once per body length, and reused (h11 never changes an event). Its repr shows no header:
+    they carry the token.
+    """
 
-    def __init__(self, headers: Headers, body: bytes) -> None:
+    __slots__ = ("_events", "headers", "path")
+
+    def __init__(self, path: bytes, headers: Headers) -> None:
+        self.path = path
         self.headers = headers
+        self._events: dict[int, h11.Request] = {}
+
+    def event(self, length: int) -> h11.Request:
+        """The h11 request event for a body of `length` bytes."""
+        event = self._events.get(length)
+        if event is None:
+            if len(self._events) >= MAX_CACHED_EVENTS:
+                self._events.clear()
+            event = h11.Request(
+                method=b"POST",
+                target=self.path,
+                headers=[*self.headers, (b"Content-Length", b"%d" % length)],
+            )
+            self._events[length] = event
+        return event
+
+    def __repr__(self) -> str:
+        return f"<RequestHead POST {self.path.decode(errors='replace')}>"
+
+
+class OutgoingRequest:
+    """A request's head and CBOR body. Its repr shows neither: they carry credentials."""
+
+    __slots__ = ("body", "head")
+
+    def __init__(self, head: RequestHead, body: bytes) -> None:
+        self.head = head
         self.body = body
 
     def __repr__(self) -> str:
@@ -109,31 +145,32 @@ class ResponseFailed(Exception):
 
 
 class RequestHeaders:
-    """The headers of every request, built again only when the session state changes."""
+    """The request head for a session state, made again only when the state changes."""
 
-    def __init__(self, authority: bytes) -> None:
-        self._authority = authority
-        self._key: tuple[str | None, ...] | None = None
-        self._headers: Headers = []
+    def __init__(self, target: HttpTarget) -> None:
+        self._target = target
+        self._current: tuple[tuple[str | None, ...], RequestHead] | None = None
 
-    def for_state(self, state: HttpSessionState) -> Headers:
-        """The headers that carry `state` (the same list while the state stays the same)."""
+    def for_state(self, state: HttpSessionState) -> RequestHead:
+        """The head that carries `state` (the same object while the state stays the same)."""
         key = state.header_key()
-        if key != self._key:
-            headers = [(b"Host", self._authority)]
-            headers += [
-                (name.encode("ascii"), value.encode("utf-8"))
-                for name, value in state.headers().items()
-            ]
-            try:  # checked once here, not at every request
-                h11.Request(method=b"POST", target=b"/", headers=headers)
-            except h11.LocalProtocolError:
-                raise ValueError(
-                    "the namespace, database or token cannot be sent in an HTTP header:"
-                    " it contains a line break or another character headers cannot carry"
-                ) from None
-            self._headers, self._key = headers, key
-        return self._headers
+        current = self._current
+        if current is not None and current[0] == key:
+            return current[1]
+        headers = [(b"Host", self._target.authority)]
+        headers += [
+            (name.encode("ascii"), value.encode("utf-8")) for name, value in state.headers().items()
+        ]
+        head = RequestHead(self._target.path, headers)
+        try:  # checked once here, not at every request
+            head.event(0)
+        except h11.LocalProtocolError:
+            raise ValueError(
+                "the namespace, database or token cannot be sent in an HTTP header:"
+                " it contains a line break or another character headers cannot carry"
+            ) from None
+        self._current = (key, head)  # one assignment: other threads see old or new, whole
+        return head
 
 
 class HttpExchange:
@@ -156,17 +193,11 @@ class HttpExchange:
         self.requests = 0
         """Requests sent on this connection, the current one included."""
 
-    def request(self, path: bytes, outgoing: OutgoingRequest) -> RequestBytes:
-        """The bytes of `POST path` carrying `outgoing`."""
+    def request(self, outgoing: OutgoingRequest) -> RequestBytes:
+        """The bytes of the POST request carrying `outgoing`."""
         connection = self._h11
         body = outgoing.body
-        head = connection.send(
-            h11.Request(
-                method=b"POST",
-                target=path,
-                headers=[*outgoing.headers, (b"Content-Length", b"%d" % len(body))],
-            )
-        )
+        head = connection.send(outgoing.head.event(len(body)))
         connection.send_with_data_passthrough(h11.Data(data=body))
         connection.send(h11.EndOfMessage())  # nothing to send after a Content-Length body
         self.requests += 1
