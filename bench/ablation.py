@@ -439,6 +439,49 @@ def _http_async_wire(args: WorkerArgs, n: int, how: str) -> float:
     return asyncio.run(main())
 
 
+def http_async_protocol_no_h11(args: WorkerArgs, n: int) -> float:
+    """The floor's own parsing (find the head's end and Content-Length, nothing else checked)
+    fed by an asyncio.Protocol, no h11: what replacing h11 could reach."""
+    head = raw._http_head(args, raw._http_headers(args, _http_token(args)))
+
+    class Minimal(asyncio.Protocol):
+        def __init__(self) -> None:
+            self.buffer = b""
+            self.waiter: asyncio.Future[bytes] | None = None
+
+        def data_received(self, data: bytes) -> None:
+            self.buffer += data
+            end = self.buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            start = self.buffer.lower().index(b"content-length:", 0, end) + 15
+            length = int(self.buffer[start : self.buffer.index(b"\r\n", start)])
+            if len(self.buffer) >= end + 4 + length and self.waiter is not None:
+                body = self.buffer[end + 4 : end + 4 + length]
+                self.buffer = self.buffer[end + 4 + length :]
+                self.waiter.set_result(body)
+
+    async def main() -> float:
+        loop = asyncio.get_running_loop()
+        parts = urlsplit(args.url)
+        transport, protocol = await loop.create_connection(
+            Minimal, parts.hostname or "127.0.0.1", parts.port or 80
+        )
+
+        async def call(i: int) -> Any:
+            body = _query_body(i)
+            waiter = protocol.waiter = loop.create_future()
+            transport.write(head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            return raw.decode(await waiter)
+
+        try:
+            return await _timed_async(call, n)
+        finally:
+            transport.close()
+
+    return asyncio.run(main())
+
+
 def http_async_wire_streams(args: WorkerArgs, n: int) -> float:
     return _http_async_wire(args, n, "streams")
 
@@ -574,6 +617,7 @@ GROUPS: dict[str, tuple[str, int, list[tuple[str, Variant]]]] = {
             ("http_wire (h11) fed by an asyncio.Protocol, no SDK", http_async_wire_protocol),
             ("  + asyncio.timeout per call", http_async_wire_timeout),
             ("  + loop.call_at timer per call", http_async_wire_call_at),
+            ("no h11: the floor's parsing fed by an asyncio.Protocol", http_async_protocol_no_h11),
             ("ours: AsyncSurreal(http://...).query", http_async_ours),
         ],
     ),
