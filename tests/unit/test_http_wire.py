@@ -6,6 +6,8 @@ the connection."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from surrealdb.protocol import Request
 from surrealdb.transports.http_state import HttpSessionState
@@ -233,3 +235,46 @@ def test_reprs_show_no_token_and_no_body() -> None:
     response = exchange.feed(b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n%s" % (len(body), body))
     for thing in (request_head, OutgoingRequest(request_head, body), data, response):
         assert TOKEN not in repr(thing)
+
+
+# --------------------------------------------------------------------------------------------
+# Any split of a response reads the same; any bytes at all fail only as ResponseFailed
+# --------------------------------------------------------------------------------------------
+
+RESPONSES = [
+    OK_HEAD + b"abc",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n2;x=y\r\nbc\r\n0\r\n\r\n",
+    b"HTTP/1.1 100 Continue\r\n\r\n" + OK_HEAD + b"abc",
+    b"HTTP/1.0 200 OK\r\nContent-Type: application/cbor\r\n\r\nabc",
+]
+
+
+@given(
+    response=st.sampled_from(RESPONSES),
+    cuts=st.lists(st.integers(min_value=1, max_value=200), max_size=20),
+)
+def test_any_split_reads_the_same(response: bytes, cuts: list[int]) -> None:
+    exchange = HttpExchange()
+    sent(exchange)
+    pieces, rest = [], response
+    for cut in cuts:
+        pieces.append(rest[:cut])
+        rest = rest[cut:]
+    pieces.append(rest)
+    results = [exchange.feed(piece) for piece in pieces if piece]
+    if results[-1] is None:  # framed by the end of the connection
+        results.append(exchange.feed(b""))
+    assert [r for r in results[:-1] if r is not None] == []
+    last = results[-1]
+    assert last is not None and last.body == b"abc"
+
+
+@given(noise=st.binary(max_size=300), prefix=st.sampled_from([b"", b"HTTP/1.1 200 OK\r\n"]))
+def test_any_bytes_fail_only_as_response_failed(noise: bytes, prefix: bytes) -> None:
+    exchange = HttpExchange()
+    sent(exchange)
+    try:
+        if exchange.feed(prefix + noise) is None:
+            exchange.feed(b"")
+    except ResponseFailed:
+        pass
