@@ -383,6 +383,41 @@ def http_sync_httpx(args: WorkerArgs, n: int) -> float:
         )
 
 
+def _wire_request(args: WorkerArgs) -> tuple[Any, Callable[[int], Any]]:
+    """http_wire's target and a maker of its outgoing `query` requests, signed in."""
+    from surrealdb.transports.http_wire import OutgoingRequest, RequestHead, http_target
+
+    target = http_target(args.url)
+    headers = [(b"Host", target.authority)] + [
+        (name.encode(), value.encode())
+        for name, value in raw._http_headers(args, _http_token(args)).items()
+    ]
+    head = RequestHead(target.path, headers)
+    return target, lambda i: OutgoingRequest(head, _query_body(i))
+
+
+def http_sync_wire(args: WorkerArgs, n: int) -> float:
+    """http_wire (h11) over a plain socket, no SDK: what the HTTP/1.1 layer costs."""
+    from surrealdb.transports.http_wire import HttpExchange
+
+    target, outgoing = _wire_request(args)
+    sock = socket.create_connection((target.host, target.port))
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    exchange = HttpExchange()
+
+    def call(i: int) -> Any:
+        sock.sendall(exchange.request(outgoing(i)).first)
+        while (response := exchange.feed(sock.recv(262144))) is None:
+            pass
+        exchange.next_request()
+        return raw.decode(response.body)
+
+    try:
+        return _timed(call, n)
+    finally:
+        sock.close()
+
+
 def http_sync_ours(args: WorkerArgs, n: int) -> float:
     return ws_sync_ours(args, n)  # the same calls; Surreal(url) picks HTTP from the URL
 
@@ -417,6 +452,129 @@ def http_async_httpx(args: WorkerArgs, n: int) -> float:
             return await _timed_async(call, n)
 
     return asyncio.run(main())
+
+
+def _http_async_wire(args: WorkerArgs, n: int, how: str) -> float:
+    """http_wire (h11) under asyncio, no SDK: over streams, or fed by an asyncio.Protocol,
+    with no deadline, `asyncio.timeout`, or a `loop.call_at` timer per call."""
+    from surrealdb.transports.http_wire import HttpExchange, HttpResponse
+
+    target, outgoing = _wire_request(args)
+
+    class Wire(asyncio.Protocol):
+        def __init__(self) -> None:
+            self.exchange = HttpExchange()
+            self.waiter: asyncio.Future[HttpResponse] | None = None
+
+        def data_received(self, data: bytes) -> None:
+            response = self.exchange.feed(data)
+            if response is not None and self.waiter is not None:
+                self.waiter.set_result(response)
+
+    def expire(waiter: asyncio.Future[Any]) -> None:
+        if not waiter.done():
+            waiter.set_exception(TimeoutError())
+
+    async def main() -> float:
+        loop = asyncio.get_running_loop()
+        exchange = HttpExchange()
+        if how == "streams":
+            reader, writer = await asyncio.open_connection(target.host, target.port)
+
+            async def streams(i: int) -> Any:
+                writer.write(exchange.request(outgoing(i)).first)
+                while (response := exchange.feed(await reader.read(262144))) is None:
+                    pass
+                exchange.next_request()
+                return raw.decode(response.body)
+
+            try:
+                return await _timed_async(streams, n)
+            finally:
+                writer.close()
+
+        transport, protocol = await loop.create_connection(Wire, target.host, target.port)
+
+        async def fed(i: int) -> Any:
+            waiter = protocol.waiter = loop.create_future()
+            transport.write(protocol.exchange.request(outgoing(i)).first)
+            if how == "timeout":
+                async with asyncio.timeout(30):
+                    response = await waiter
+            elif how == "call_at":
+                timer = loop.call_at(loop.time() + 30, expire, waiter)
+                response = await waiter
+                timer.cancel()
+            else:
+                response = await waiter
+            protocol.exchange.next_request()
+            return raw.decode(response.body)
+
+        try:
+            return await _timed_async(fed, n)
+        finally:
+            transport.close()
+
+    return asyncio.run(main())
+
+
+def http_async_protocol_no_h11(args: WorkerArgs, n: int) -> float:
+    """The floor's own parsing (find the head's end and Content-Length, nothing else checked)
+    fed by an asyncio.Protocol, no h11: what replacing h11 could reach."""
+    head = raw._http_head(args, raw._http_headers(args, _http_token(args)))
+
+    class Minimal(asyncio.Protocol):
+        def __init__(self) -> None:
+            self.buffer = b""
+            self.waiter: asyncio.Future[bytes] | None = None
+
+        def data_received(self, data: bytes) -> None:
+            self.buffer += data
+            end = self.buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            start = self.buffer.lower().index(b"content-length:", 0, end) + 15
+            length = int(self.buffer[start : self.buffer.index(b"\r\n", start)])
+            if len(self.buffer) >= end + 4 + length and self.waiter is not None:
+                body = self.buffer[end + 4 : end + 4 + length]
+                self.buffer = self.buffer[end + 4 + length :]
+                self.waiter.set_result(body)
+
+    async def main() -> float:
+        loop = asyncio.get_running_loop()
+        parts = urlsplit(args.url)
+        transport, protocol = await loop.create_connection(
+            Minimal, parts.hostname or "127.0.0.1", parts.port or 80
+        )
+
+        async def call(i: int) -> Any:
+            body = _query_body(i)
+            waiter = protocol.waiter = loop.create_future()
+            transport.write(head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            return raw.decode(await waiter)
+
+        try:
+            return await _timed_async(call, n)
+        finally:
+            transport.close()
+
+    return asyncio.run(main())
+
+
+def http_async_wire_streams(args: WorkerArgs, n: int) -> float:
+    return _http_async_wire(args, n, "streams")
+
+
+def http_async_wire_protocol(args: WorkerArgs, n: int) -> float:
+    return _http_async_wire(args, n, "protocol")
+
+
+def http_async_wire_timeout(args: WorkerArgs, n: int) -> float:
+    return _http_async_wire(args, n, "timeout")
+
+
+def http_async_wire_call_at(args: WorkerArgs, n: int) -> float:
+    return _http_async_wire(args, n, "call_at")
 
 
 def http_async_ours(args: WorkerArgs, n: int) -> float:
@@ -624,7 +782,8 @@ GROUPS: dict[str, tuple[str, int, list[tuple[str, Variant]]]] = {
         3,
         [
             ("http.client keep-alive (the raw floor)", http_sync_stdlib),
-            ("httpx.Client, no SDK", http_sync_httpx),
+            ("httpx.Client, no SDK (the transport before h11)", http_sync_httpx),
+            ("http_wire (h11) over a socket, no SDK", http_sync_wire),
             ("ours: Surreal(http://...).query", http_sync_ours),
         ],
     ),
@@ -633,7 +792,12 @@ GROUPS: dict[str, tuple[str, int, list[tuple[str, Variant]]]] = {
         3,
         [
             ("asyncio streams HTTP/1.1 (the raw floor)", http_async_streams),
-            ("httpx.AsyncClient, no SDK", http_async_httpx),
+            ("httpx.AsyncClient, no SDK (the transport before h11)", http_async_httpx),
+            ("http_wire (h11) over asyncio streams, no SDK", http_async_wire_streams),
+            ("http_wire (h11) fed by an asyncio.Protocol, no SDK", http_async_wire_protocol),
+            ("  + asyncio.timeout per call", http_async_wire_timeout),
+            ("  + loop.call_at timer per call", http_async_wire_call_at),
+            ("no h11: the floor's parsing fed by an asyncio.Protocol", http_async_protocol_no_h11),
             ("ours: AsyncSurreal(http://...).query", http_async_ours),
         ],
     ),

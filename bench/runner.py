@@ -233,7 +233,7 @@ def machine_info() -> dict[str, Any]:
         "surrealdb-typed",
         "cbor2",
         "websockets",
-        "httpx",
+        "h11",
         "msgspec",
         "surrealdb-embedded",
     ):

@@ -1,7 +1,7 @@
 """One exception hierarchy for everything the client raises.
 
 Server errors are mapped from the reply's `kind` and `details.kind`; transport failures become
-`SurrealConnectionError` or `SurrealTimeoutError`. No exception of `websockets`, `httpx` or
+`SurrealConnectionError` or `SurrealTimeoutError`. No exception of `websockets`, `h11` or
 `cbor2` reaches the caller. Messages never include passwords or tokens.
 """
 

@@ -562,7 +562,7 @@ def no_io(*args: object, **kwargs: object) -> NoReturn:
 def test_http_live_raises_without_io(monkeypatch: pytest.MonkeyPatch) -> None:
     connection = connections.BlockingHttpSurrealConnection("http://127.0.0.1:1")
     monkeypatch.setattr(connection, "_call", no_io)
-    monkeypatch.setattr(connection, "_http_client", no_io)
+    monkeypatch.setattr(connection, "_new_connection", no_io)
     with pytest.raises(UnsupportedFeatureError, match="ws://") as caught:
         connection.live("t")
     assert "live()" in str(caught.value) and "HTTP" in str(caught.value)
@@ -571,7 +571,7 @@ def test_http_live_raises_without_io(monkeypatch: pytest.MonkeyPatch) -> None:
 async def test_async_http_live_raises_without_io(monkeypatch: pytest.MonkeyPatch) -> None:
     connection = connections.AsyncHttpSurrealConnection("http://127.0.0.1:1")
     monkeypatch.setattr(connection, "_call", no_io)
-    monkeypatch.setattr(connection, "_http_client", no_io)
+    monkeypatch.setattr(connection, "_new_connection", no_io)
     with pytest.raises(UnsupportedFeatureError, match="ws://"):
         await connection.live("t")
 

@@ -1,11 +1,16 @@
-"""The asyncio HTTP transport: `POST /rpc` over one pooled keep-alive `httpx.AsyncClient`."""
+"""The asyncio HTTP transport: `POST /rpc` over keep-alive connections, one per calling task.
+
+The HTTP/1.1 work is `http_wire`'s; this module only moves bytes. Each connection is an
+`asyncio.Protocol` that feeds what arrives to its `HttpExchange` and resolves the waiting
+call's future as soon as the response is whole: no stream reader, no task per connection.
+Idle connections wait in a small pool, so concurrent tasks each get their own.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import ssl as ssl_module
 from typing import Any, Self
-
-import httpx
 
 from surrealdb.errors import SurrealConnectionError, SurrealTimeoutError
 from surrealdb.protocol import Request, encode_envelope
@@ -16,9 +21,89 @@ from surrealdb.transports.base import (
     DEFAULT_TIMEOUT,
     AsyncRpcClient,
     SSLOption,
+    connection_failed,
 )
-from surrealdb.transports.http_blocking import http_failed, parse_http_response
+from surrealdb.transports.http_blocking import MAX_IDLE, http_failed, parse_http_response
 from surrealdb.transports.http_state import HttpSessionState, LocalResult
+from surrealdb.transports.http_wire import (
+    HttpExchange,
+    HttpResponse,
+    OutgoingRequest,
+    RequestHeaders,
+    ResponseFailed,
+    http_target,
+)
+
+
+class _StaleConnection(Exception):
+    """A reused keep-alive connection turned out closed by the server before it answered."""
+
+
+class _CallTimedOut(Exception):
+    """The call's deadline passed before its response was whole."""
+
+
+class _HttpProtocol(asyncio.Protocol):
+    """One keep-alive connection: feeds its exchange, resolves the waiting call's future."""
+
+    def __init__(self) -> None:
+        self.exchange = HttpExchange()
+        self.transport: asyncio.Transport | None = None
+        self.waiter: asyncio.Future[HttpResponse] | None = None
+        self.lost = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        waiter = self.waiter
+        if waiter is None:  # nothing asked, yet the server speaks: not to be trusted again
+            self.close()
+            return
+        try:
+            response = self.exchange.feed(data)
+        except ResponseFailed as exc:
+            self.waiter = None
+            if not waiter.done():
+                waiter.set_exception(exc)
+            return
+        if response is not None:
+            self.waiter = None
+            if not waiter.done():
+                waiter.set_result(response)
+
+    def eof_received(self) -> bool:
+        if self.waiter is not None:
+            self.data_received(b"")  # a response read to the end of the connection, or not whole
+        return False  # close the transport
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.lost = True
+        waiter, self.waiter = self.waiter, None
+        if waiter is not None and not waiter.done():
+            received = self.exchange.received
+            waiter.set_exception(
+                exc
+                if exc is not None
+                else ResponseFailed(
+                    "the connection closed before the response was whole"
+                    if received
+                    else "the server closed the connection without answering",
+                    nothing_received=received == 0,
+                )
+            )
+
+    def close(self) -> None:
+        """Close the connection now; a waiting call fails. Idempotent."""
+        self.lost = True
+        if self.transport is not None:
+            self.transport.abort()
+
+
+def _time_out(waiter: asyncio.Future[HttpResponse]) -> None:
+    if not waiter.done():
+        waiter.set_exception(_CallTimedOut())
 
 
 class AsyncHttpTransport(AsyncRpcClient):
@@ -44,27 +129,18 @@ class AsyncHttpTransport(AsyncRpcClient):
             keepalive_interval=keepalive_interval,
             ssl=ssl,
         )
+        self._target = http_target(self._url.endpoint)
         self._state = HttpSessionState()
-        self._client: httpx.AsyncClient | None = None
-        self._lock = asyncio.Lock()
+        self._headers = RequestHeaders(self._target)
+        self._idle: list[_HttpProtocol] = []
+        self._open: set[_HttpProtocol] = set()
         self._closed = False
 
     async def connect(self) -> Self:
-        """Make the pooled HTTP client (connections open on the first request)."""
-        await self._http_client()
+        """Check the connection is not closed (HTTP connections open at the first request)."""
+        if self._closed:
+            raise SurrealConnectionError(f"the connection to {self.url} is closed")
         return self
-
-    async def _http_client(self) -> httpx.AsyncClient:
-        async with self._lock:
-            if self._closed:
-                raise SurrealConnectionError(f"the connection to {self.url} is closed")
-            if self._client is None:
-                self._client = httpx.AsyncClient(
-                    base_url=self._url.endpoint,
-                    timeout=httpx.Timeout(self._timeout, connect=self._connect_timeout),
-                    verify=True if self._ssl is None else self._ssl,
-                )
-            return self._client
 
     @property
     def is_closed(self) -> bool:
@@ -75,34 +151,136 @@ class AsyncHttpTransport(AsyncRpcClient):
         prepared = self._state.prepare(request)
         if isinstance(prepared, LocalResult):
             return prepared.result
-        body = encode_envelope(prepared, None)
-        client = self._client or await self._http_client()
-        timeout = self._call_timeout.get()
-        try:
-            response = await client.post(
-                "/rpc",
-                content=body,
-                headers=self._state.headers(),
-                timeout=httpx.Timeout(timeout, connect=self._connect_timeout),
-            )
-        except httpx.TimeoutException:
-            raise SurrealTimeoutError(
-                f"{request.method}() got no reply from {self.url} within {timeout} s"
-            ) from None
-        except httpx.HTTPError as exc:
-            raise http_failed(self.url, exc) from None
-        finally:
-            del body  # it holds the parameters, credentials included
+        # (it holds the parameters and the token: kept out of every frame's locals)
+        outgoing = OutgoingRequest(
+            self._headers.for_state(self._state), encode_envelope(prepared, None)
+        )
+        response = await self._post(outgoing, self._call_timeout.get(), request.method)
         result = parse_http_response(
-            response.status_code, response.headers, response.content, request.method
+            response.status, response.content_type, response.body, request.method
         )
         self._state.record(request, result)
         return result
 
+    async def _post(
+        self, outgoing: OutgoingRequest, timeout: float | None, method: str
+    ) -> HttpResponse:
+        """Send one request on an idle connection, or a new one, and wait for its response."""
+        if self._closed:
+            raise SurrealConnectionError(f"the connection to {self.url} is closed")
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        while self._idle:
+            protocol = self._idle.pop()
+            if protocol.lost:
+                self._open.discard(protocol)
+                continue
+            try:
+                return await self._exchange(protocol, outgoing, deadline, timeout, method)
+            except _StaleConnection:
+                break  # the server closed it while it was idle: once more, on a new one
+        protocol = await self._new_connection(loop)
+        try:
+            return await self._exchange(protocol, outgoing, deadline, timeout, method)
+        except _StaleConnection:  # never raised for a new connection; for the type checker
+            raise SurrealConnectionError(f"{self.url} closed the connection") from None
+
+    async def _exchange(
+        self,
+        protocol: _HttpProtocol,
+        outgoing: OutgoingRequest,
+        deadline: float | None,
+        timeout: float | None,
+        method: str,
+    ) -> HttpResponse:
+        exchange, transport = protocol.exchange, protocol.transport
+        assert transport is not None
+        reused = exchange.requests > 0
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[HttpResponse] = loop.create_future()
+        protocol.waiter = waiter
+        timer = None if deadline is None else loop.call_at(deadline, _time_out, waiter)
+        try:
+            data = exchange.request(outgoing)
+            transport.write(data.first)
+            if data.second is not None:
+                transport.write(data.second)
+            response = await waiter
+        except _CallTimedOut:
+            self._discard(protocol)
+            raise SurrealTimeoutError(
+                f"{method}() got no reply from {self.url} within {timeout} s"
+            ) from None
+        except (ResponseFailed, OSError) as exc:
+            self._discard(protocol)
+            if self._closed:
+                raise SurrealConnectionError(f"the connection to {self.url} was closed") from None
+            if reused and exchange.received == 0 and _dropped(exc):
+                raise _StaleConnection from None
+            raise http_failed(self.url, exc) from None
+        except BaseException:  # cancelled: the response may still come, on no one's behalf
+            self._discard(protocol)
+            raise
+        finally:
+            if timer is not None:
+                timer.cancel()
+        if exchange.reusable and not protocol.lost:
+            exchange.next_request()
+            self._release(protocol)
+        else:
+            self._discard(protocol)
+        return response
+
+    async def _new_connection(self, loop: asyncio.AbstractEventLoop) -> _HttpProtocol:
+        target = self._target
+        context = None
+        if target.secure:
+            context = self._ssl or ssl_module.create_default_context()
+        try:
+            async with asyncio.timeout(self._connect_timeout):
+                _, protocol = await loop.create_connection(
+                    _HttpProtocol,
+                    target.host,
+                    target.port,
+                    ssl=context,
+                    server_hostname=target.host if context is not None else None,
+                )
+        except TimeoutError:
+            raise SurrealConnectionError(
+                f"cannot connect to {self.url}: no connection within {self._connect_timeout} s"
+            ) from None
+        except OSError as exc:  # ssl.SSLError included
+            raise connection_failed(self.url, exc) from None
+        if self._closed:
+            protocol.close()
+            raise SurrealConnectionError(f"the connection to {self.url} is closed")
+        self._open.add(protocol)
+        return protocol
+
+    def _release(self, protocol: _HttpProtocol) -> None:
+        """Put a connection whose response was read whole back for the next call."""
+        if not self._closed and len(self._idle) < MAX_IDLE:
+            self._idle.append(protocol)
+        else:
+            self._discard(protocol)
+
+    def _discard(self, protocol: _HttpProtocol) -> None:
+        """Close a connection that cannot carry another request."""
+        self._open.discard(protocol)
+        protocol.close()
+
     async def close(self) -> None:
-        """Close the pooled HTTP connections. Idempotent."""
-        async with self._lock:
-            self._closed = True
-            client, self._client = self._client, None
-        if client is not None:
-            await client.aclose()
+        """Close every connection; calls still waiting fail at once. Idempotent."""
+        self._closed = True
+        protocols = list(self._open)
+        self._open.clear()
+        self._idle.clear()
+        for protocol in protocols:
+            protocol.close()
+
+
+def _dropped(exc: Exception) -> bool:
+    """Whether `exc` is what a connection the server had already closed gives."""
+    if isinstance(exc, ResponseFailed):
+        return exc.nothing_received
+    return isinstance(exc, ConnectionResetError | BrokenPipeError | ConnectionAbortedError)

@@ -1,11 +1,17 @@
-"""The blocking HTTP transport: `POST /rpc` over one pooled keep-alive `httpx.Client`."""
+"""The blocking HTTP transport: `POST /rpc` over keep-alive sockets, one per calling thread.
+
+The HTTP/1.1 work is `http_wire`'s; this module only moves bytes. Idle connections wait in
+a small pool, so concurrent threads each get their own and a thread's next call reuses one.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import ssl as ssl_module
 import threading
+import time
 from typing import Any, Self
-
-import httpx
 
 from surrealdb.errors import (
     AuthenticationError,
@@ -25,6 +31,45 @@ from surrealdb.transports.base import (
     connection_failed,
 )
 from surrealdb.transports.http_state import HttpSessionState, LocalResult
+from surrealdb.transports.http_wire import (
+    HttpExchange,
+    HttpResponse,
+    OutgoingRequest,
+    RequestHeaders,
+    ResponseFailed,
+    http_target,
+)
+
+MAX_IDLE = 16
+"""Idle keep-alive connections kept for reuse; more are closed once their call is done."""
+
+RECEIVE_SIZE = 256 * 1024
+"""Bytes asked of the socket per read."""
+
+DROPPED = (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
+"""What sending on, or reading from, a connection the server has closed raises."""
+
+
+class _StaleConnection(Exception):
+    """A reused keep-alive connection turned out closed by the server before it answered."""
+
+
+class _HttpConnection:
+    """One keep-alive connection: a socket and its HTTP/1.1 state."""
+
+    __slots__ = ("exchange", "sock", "timeout")
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.exchange = HttpExchange()
+        self.timeout: float | None = -1.0
+        """The socket's timeout as last set (-1: to be set); set again only when it changes."""
+
+    def close(self) -> None:
+        """Close the socket, waking a thread blocked reading it. Idempotent."""
+        with contextlib.suppress(OSError):  # not connected any more
+            self.sock.shutdown(socket.SHUT_RDWR)
+        self.sock.close()
 
 
 class BlockingHttpTransport(BlockingRpcClient):
@@ -50,27 +95,19 @@ class BlockingHttpTransport(BlockingRpcClient):
             keepalive_interval=keepalive_interval,
             ssl=ssl,
         )
+        self._target = http_target(self._url.endpoint)
         self._state = HttpSessionState()
-        self._client: httpx.Client | None = None
+        self._headers = RequestHeaders(self._target)
+        self._idle: list[_HttpConnection] = []
+        self._open: set[_HttpConnection] = set()
         self._lock = threading.Lock()
         self._closed = False
 
     def connect(self) -> Self:
-        """Make the pooled HTTP client (connections open on the first request)."""
-        self._http_client()
+        """Check the connection is not closed (HTTP connections open at the first request)."""
+        if self._closed:
+            raise SurrealConnectionError(f"the connection to {self.url} is closed")
         return self
-
-    def _http_client(self) -> httpx.Client:
-        with self._lock:
-            if self._closed:
-                raise SurrealConnectionError(f"the connection to {self.url} is closed")
-            if self._client is None:
-                self._client = httpx.Client(
-                    base_url=self._url.endpoint,
-                    timeout=httpx.Timeout(self._timeout, connect=self._connect_timeout),
-                    verify=True if self._ssl is None else self._ssl,
-                )
-            return self._client
 
     @property
     def is_closed(self) -> bool:
@@ -81,49 +118,165 @@ class BlockingHttpTransport(BlockingRpcClient):
         prepared = self._state.prepare(request)
         if isinstance(prepared, LocalResult):
             return prepared.result
-        body = encode_envelope(prepared, None)
-        client = self._client or self._http_client()
-        timeout = self._call_timeout.get()
-        try:
-            response = client.post(
-                "/rpc",
-                content=body,
-                headers=self._state.headers(),
-                timeout=httpx.Timeout(timeout, connect=self._connect_timeout),
-            )
-        except httpx.TimeoutException:
-            raise SurrealTimeoutError(
-                f"{request.method}() got no reply from {self.url} within {timeout} s"
-            ) from None
-        except httpx.HTTPError as exc:
-            raise http_failed(self.url, exc) from None
-        finally:
-            del body  # it holds the parameters, credentials included
+        # (it holds the parameters and the token: kept out of every frame's locals)
+        outgoing = OutgoingRequest(
+            self._headers.for_state(self._state), encode_envelope(prepared, None)
+        )
+        response = self._post(outgoing, self._call_timeout.get(), request.method)
         result = parse_http_response(
-            response.status_code, response.headers, response.content, request.method
+            response.status, response.content_type, response.body, request.method
         )
         self._state.record(request, result)
         return result
 
+    def _post(self, outgoing: OutgoingRequest, timeout: float | None, method: str) -> HttpResponse:
+        """Send one request on an idle connection, or a new one, and read its response."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        connection = self._idle_connection()
+        if connection is not None:
+            try:
+                return self._exchange(connection, outgoing, deadline, timeout, method)
+            except _StaleConnection:
+                pass  # the server closed it while it was idle: once more, on a new one
+        connection = self._new_connection()
+        try:
+            return self._exchange(connection, outgoing, deadline, timeout, method)
+        except _StaleConnection:  # never raised for a new connection; for the type checker
+            raise SurrealConnectionError(f"{self.url} closed the connection") from None
+
+    def _exchange(
+        self,
+        connection: _HttpConnection,
+        outgoing: OutgoingRequest,
+        deadline: float | None,
+        timeout: float | None,
+        method: str,
+    ) -> HttpResponse:
+        exchange, sock = connection.exchange, connection.sock
+        reused = exchange.requests > 0
+        try:
+            data = exchange.request(outgoing)
+            if connection.timeout != timeout:  # a system call each: only when it changes
+                sock.settimeout(timeout)
+                connection.timeout = timeout
+            try:
+                sock.sendall(data.first)
+                if data.second is not None:
+                    sock.sendall(data.second)
+                    _wait_at_most(connection, deadline)  # what sending it left of the deadline
+            except DROPPED:
+                pass  # the server may have answered early (HTTP 413) and closed: read that
+            while (response := exchange.feed(sock.recv(RECEIVE_SIZE))) is None:
+                _wait_at_most(connection, deadline)  # the rest of a large response
+        except TimeoutError:
+            self._discard(connection)
+            raise SurrealTimeoutError(
+                f"{method}() got no reply from {self.url} within {timeout} s"
+            ) from None
+        except (ResponseFailed, OSError) as exc:
+            self._discard(connection)
+            if self._closed:
+                raise SurrealConnectionError(f"the connection to {self.url} was closed") from None
+            if reused and exchange.received == 0 and _dropped(exc):
+                raise _StaleConnection from None
+            raise http_failed(self.url, exc) from None
+        except BaseException:
+            self._discard(connection)
+            raise
+        if exchange.reusable:
+            exchange.next_request()
+            self._release(connection)
+        else:
+            self._discard(connection)
+        return response
+
+    def _idle_connection(self) -> _HttpConnection | None:
+        with self._lock:
+            if self._closed:
+                raise SurrealConnectionError(f"the connection to {self.url} is closed")
+            return self._idle.pop() if self._idle else None
+
+    def _new_connection(self) -> _HttpConnection:
+        target = self._target
+        try:
+            sock = socket.create_connection((target.host, target.port), self._connect_timeout)
+        except TimeoutError:
+            raise SurrealConnectionError(
+                f"cannot connect to {self.url}: no connection within {self._connect_timeout} s"
+            ) from None
+        except OSError as exc:
+            raise connection_failed(self.url, exc) from None
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if target.secure:
+                context = self._ssl or ssl_module.create_default_context()
+                sock = context.wrap_socket(sock, server_hostname=target.host)
+        except TimeoutError:
+            sock.close()
+            raise SurrealConnectionError(
+                f"cannot connect to {self.url}: no TLS handshake within {self._connect_timeout} s"
+            ) from None
+        except OSError as exc:  # ssl.SSLError included
+            sock.close()
+            raise connection_failed(self.url, exc) from None
+        connection = _HttpConnection(sock)
+        with self._lock:
+            if self._closed:
+                connection.close()
+                raise SurrealConnectionError(f"the connection to {self.url} is closed")
+            self._open.add(connection)
+        return connection
+
+    def _release(self, connection: _HttpConnection) -> None:
+        """Put a connection whose response was read whole back for the next call."""
+        with self._lock:
+            if not self._closed and len(self._idle) < MAX_IDLE:
+                self._idle.append(connection)
+                return
+            self._open.discard(connection)
+        connection.close()
+
+    def _discard(self, connection: _HttpConnection) -> None:
+        """Close a connection that cannot carry another request."""
+        with self._lock:
+            self._open.discard(connection)
+        connection.close()
+
     def close(self) -> None:
-        """Close the pooled HTTP connections. Idempotent."""
+        """Close every connection; calls still waiting fail at once. Idempotent."""
         with self._lock:
             self._closed = True
-            client, self._client = self._client, None
-        if client is not None:
-            client.close()
+            connections = list(self._open)
+            self._open.clear()
+            self._idle.clear()
+        for connection in connections:
+            connection.close()
 
 
-def http_failed(url: str, exc: httpx.HTTPError) -> SurrealConnectionError:
+def _wait_at_most(connection: _HttpConnection, deadline: float | None) -> None:
+    """Make the socket's reads and writes end by `deadline` (None: no limit)."""
+    if deadline is not None:
+        connection.timeout = max(deadline - time.monotonic(), 0.000_001)
+        connection.sock.settimeout(connection.timeout)
+
+
+def _dropped(exc: Exception) -> bool:
+    """Whether `exc` is what a connection the server had already closed gives."""
+    if isinstance(exc, ResponseFailed):
+        return exc.nothing_received
+    return isinstance(exc, DROPPED)
+
+
+def http_failed(url: str, exc: BaseException) -> SurrealConnectionError:
     """The error of a request that got no HTTP response."""
     return connection_failed(url, exc, doing="cannot reach")
 
 
 def parse_http_response(
-    status: int, headers: httpx.Headers, content: bytes, method: str = "the request"
+    status: int, content_type: str, content: bytes, method: str = "the request"
 ) -> Any:
     """The result of an HTTP `/rpc` response, or the error it carries."""
-    if status == 200 and headers.get("content-type", "").startswith("application/cbor"):
+    if status == 200 and content_type.startswith("application/cbor"):
         return decode_body(content)
     text = content[:500].decode("utf-8", "replace").strip()
     if status == 413:

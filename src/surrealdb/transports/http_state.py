@@ -71,6 +71,10 @@ class HttpSessionState:
             return Request(method, [params[0], {**self.variables, **own}], request.session)
         return request
 
+    def header_key(self) -> tuple[str | None, ...]:
+        """What `headers()` depends on: equal keys, equal headers (to build them once)."""
+        return (self.namespace, self.database, self._token)
+
     def headers(self) -> dict[str, str]:
         """The headers that carry this state."""
         headers = dict(BASE_HEADERS)

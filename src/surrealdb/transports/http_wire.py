@@ -1,0 +1,264 @@
+"""HTTP/1.1 for `POST /rpc`, sans-I/O: the bytes of a request out, a response from bytes in.
+
+Both HTTP transports share it and only move bytes: `http_blocking` over a socket,
+`http_asyncio` from an `asyncio.Protocol`. h11 does the HTTP/1.1 work (Content-Length and
+chunked bodies, `Connection: close`, HTTP/1.0 servers, refusing what is not HTTP), and says
+whether a connection may carry the next request. Tested from raw bytes in
+tests/unit/test_http_wire.py.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+from urllib.parse import urlsplit
+
+import h11
+
+from surrealdb.transports.http_state import HttpSessionState
+
+MAX_HEAD_SIZE = 64 * 1024
+"""The most bytes a response's status line and headers may take."""
+
+JOIN_LIMIT = 64 * 1024
+"""Bodies up to this size are sent in one piece with the request's head; larger ones are not
+copied, and go out as a second piece."""
+
+MAX_CACHED_EVENTS = 256
+"""Request events kept per session state, one per body length."""
+
+Headers = list[tuple[bytes, bytes]]
+
+
+class HttpTarget(NamedTuple):
+    """Where an HTTP base URL's requests go."""
+
+    host: str
+    port: int
+    secure: bool
+    authority: bytes
+    """The `Host` header."""
+    path: bytes
+    """The request target: the base URL's path and `/rpc`."""
+
+
+def http_target(endpoint: str) -> HttpTarget:
+    """The host, port and request target of an `http://` or `https://` base URL."""
+    parts = urlsplit(endpoint)
+    secure = parts.scheme == "https"
+    port = parts.port or (443 if secure else 80)
+    return HttpTarget(
+        host=parts.hostname or "",
+        port=port,
+        secure=secure,
+        authority=parts.netloc.encode("ascii"),
+        path=f"{parts.path}/rpc".encode(),
+    )
+
+
+class RequestHead:
+    """The request line and headers of every request in one session state.
+
+    h11 checks every header of every request event it is given; the events are made here,
+    once per body length, and reused (h11 never changes an event). Its repr shows no header:
+    they carry the token.
+    """
+
+    __slots__ = ("_events", "headers", "path")
+
+    def __init__(self, path: bytes, headers: Headers) -> None:
+        self.path = path
+        self.headers = headers
+        self._events: dict[int, h11.Request] = {}
+
+    def event(self, length: int) -> h11.Request:
+        """The h11 request event for a body of `length` bytes."""
+        event = self._events.get(length)
+        if event is None:
+            if len(self._events) >= MAX_CACHED_EVENTS:
+                self._events.clear()
+            event = h11.Request(
+                method=b"POST",
+                target=self.path,
+                headers=[*self.headers, (b"Content-Length", b"%d" % length)],
+            )
+            self._events[length] = event
+        return event
+
+    def __repr__(self) -> str:
+        return f"<RequestHead POST {self.path.decode(errors='replace')}>"
+
+
+class OutgoingRequest:
+    """A request's head and CBOR body. Its repr shows neither: they carry credentials."""
+
+    __slots__ = ("body", "head")
+
+    def __init__(self, head: RequestHead, body: bytes) -> None:
+        self.head = head
+        self.body = body
+
+    def __repr__(self) -> str:
+        return f"<OutgoingRequest: {len(self.body)} bytes of CBOR>"
+
+
+class RequestBytes:
+    """What to send for one request: `first`, then `second` unless it is None. A small body
+    goes out in one piece with the head; a large one is not copied. The repr shows no bytes."""
+
+    __slots__ = ("first", "second")
+
+    def __init__(self, head: bytes, body: bytes) -> None:
+        if len(body) <= JOIN_LIMIT:
+            self.first, self.second = head + body, None
+        else:
+            self.first, self.second = head, body
+
+    def __repr__(self) -> str:
+        size = len(self.first) + len(self.second or b"")
+        return f"<RequestBytes: {size} bytes>"
+
+
+class HttpResponse:
+    """A complete HTTP response. Its repr shows no body: a token may be in it."""
+
+    __slots__ = ("body", "content_type", "status")
+
+    def __init__(self, status: int, content_type: str, body: bytes) -> None:
+        self.status = status
+        self.content_type = content_type
+        self.body = body
+
+    def __repr__(self) -> str:
+        return f"<HttpResponse {self.status} {self.content_type!r}: {len(self.body)} bytes>"
+
+
+class ResponseFailed(Exception):
+    """No complete response: the connection closed early, or the bytes are not HTTP/1.1.
+
+    `nothing_received` says whether not one byte of a response arrived, which is what a
+    keep-alive connection the server closed while it was idle looks like.
+    """
+
+    def __init__(self, message: str, *, nothing_received: bool) -> None:
+        super().__init__(message)
+        self.nothing_received = nothing_received
+
+
+class RequestHeaders:
+    """The request head for a session state, made again only when the state changes."""
+
+    def __init__(self, target: HttpTarget) -> None:
+        self._target = target
+        self._current: tuple[tuple[str | None, ...], RequestHead] | None = None
+
+    def for_state(self, state: HttpSessionState) -> RequestHead:
+        """The head that carries `state` (the same object while the state stays the same)."""
+        key = state.header_key()
+        current = self._current
+        if current is not None and current[0] == key:
+            return current[1]
+        headers = [(b"Host", self._target.authority)]
+        headers += [
+            (name.encode("ascii"), value.encode("utf-8")) for name, value in state.headers().items()
+        ]
+        head = RequestHead(self._target.path, headers)
+        try:  # checked once here, not at every request
+            head.event(0)
+        except h11.LocalProtocolError:
+            raise ValueError(
+                "the namespace, database or token cannot be sent in an HTTP header:"
+                " it contains a line break or another character headers cannot carry"
+            ) from None
+        self._current = (key, head)  # one assignment: other threads see old or new, whole
+        return head
+
+
+class HttpExchange:
+    """The HTTP/1.1 state of one keep-alive connection: one request, then its response.
+
+    `request()` gives the bytes to send; `feed()` takes what arrived (`b""` at end of file)
+    and returns the response once it is whole; then `reusable` says whether the connection
+    may carry another request, and `next_request()` readies it for that.
+    """
+
+    __slots__ = ("_body", "_content_type", "_h11", "_status", "received", "requests")
+
+    def __init__(self) -> None:
+        self._h11 = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEAD_SIZE)
+        self._status = 0
+        self._content_type = ""
+        self._body: list[bytes] = []
+        self.received = 0
+        """Bytes of the current response received so far."""
+        self.requests = 0
+        """Requests sent on this connection, the current one included."""
+
+    def request(self, outgoing: OutgoingRequest) -> RequestBytes:
+        """The bytes of the POST request carrying `outgoing`."""
+        connection = self._h11
+        body = outgoing.body
+        head = connection.send(outgoing.head.event(len(body)))
+        connection.send_with_data_passthrough(h11.Data(data=body))
+        connection.send(h11.EndOfMessage())  # nothing to send after a Content-Length body
+        self.requests += 1
+        assert head is not None
+        return RequestBytes(head, body)
+
+    def feed(self, data: bytes) -> HttpResponse | None:
+        """Take received bytes (`b""`: the server closed); the response once it is whole.
+
+        Raises `ResponseFailed` when the bytes are not an HTTP/1.1 response, or the server
+        closed the connection before the response was whole.
+        """
+        self.received += len(data)
+        connection = self._h11
+        try:
+            connection.receive_data(data)
+            while True:
+                event = connection.next_event()
+                event_type = type(event)
+                if event_type is h11.Data:
+                    self._body.append(event.data)  # type: ignore[union-attr]
+                elif event_type is h11.Response:
+                    self._response_started(event)  # type: ignore[arg-type]
+                elif event_type is h11.EndOfMessage:
+                    return self._response()
+                elif event is h11.NEED_DATA:
+                    return None
+                elif event_type is h11.ConnectionClosed:
+                    raise ResponseFailed(
+                        "the server closed the connection without answering",
+                        nothing_received=self.received == 0,
+                    )
+                # an informational (1xx) response: the real one follows
+        except h11.RemoteProtocolError as exc:
+            if data:
+                message = f"the server's answer is not HTTP/1.1 ({exc})"
+            elif self.received:
+                message = "the server closed the connection before its response was whole"
+            else:
+                message = "the server closed the connection without answering"
+            raise ResponseFailed(message, nothing_received=self.received == 0) from None
+
+    def _response_started(self, event: h11.Response) -> None:
+        self._status = event.status_code
+        for name, value in event.headers:
+            if name == b"content-type":
+                self._content_type = value.decode("latin-1")
+
+    def _response(self) -> HttpResponse:
+        chunks = self._body
+        body = bytes(chunks[0]) if len(chunks) == 1 else b"".join(chunks)
+        response = HttpResponse(self._status, self._content_type, body)
+        self._status, self._content_type, self._body, self.received = 0, "", [], 0
+        return response
+
+    @property
+    def reusable(self) -> bool:
+        """Whether the connection may carry another request (no `Connection: close`,
+        not HTTP/1.0, the last response read whole)."""
+        return self._h11.our_state is h11.DONE and self._h11.their_state is h11.DONE
+
+    def next_request(self) -> None:
+        """Ready a reusable connection for its next request."""
+        self._h11.start_next_cycle()
