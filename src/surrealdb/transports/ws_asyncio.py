@@ -106,6 +106,7 @@ class _Link(asyncio.Protocol):
         self._keepalive: asyncio.TimerHandle | None = None
         self._ping: bytes | None = None  # the payload of the ping waiting for its pong
         self._close_timer: asyncio.TimerHandle | None = None
+        self._flush_soon = False  # frames wait for the end of this turn of the event loop
 
     # ------------------------------------------------------------------ asyncio callbacks
 
@@ -218,7 +219,12 @@ class _Link(asyncio.Protocol):
     def send(
         self, request_id: int, future: asyncio.Future[Any], deadline: float, frame: bytes
     ) -> bool:
-        """Register a call and write its frame; False (nothing written) if the link ended."""
+        """Register a call and write its frame; False (nothing written) if the link ended.
+
+        A call made while others wait for their replies is written with the other frames of
+        this turn of the event loop, in one write: 1,000 gathered calls cost a few system calls
+        instead of 1,000, here and on the server.
+        """
         if self.ended is not None:
             return False
         assert self.transport is not None
@@ -226,8 +232,13 @@ class _Link(asyncio.Protocol):
             self.end("the connection is closing")
             return False
         self.ws.send_binary(frame)
-        self.pending[request_id] = (future, deadline)
-        self._flush()
+        pending = self.pending
+        pending[request_id] = (future, deadline)
+        if len(pending) == 1:  # the only call in flight: write it now
+            self._flush()
+        elif not self._flush_soon:
+            self._flush_soon = True
+            self.loop.call_soon(self._flush_later)
         if deadline < self._timer_at:
             self._set_timer(deadline)
         return True
@@ -242,6 +253,10 @@ class _Link(asyncio.Protocol):
                 transport.write(data)
             else:  # the end of the stream: the closing handshake is over
                 transport.close()
+
+    def _flush_later(self) -> None:
+        self._flush_soon = False
+        self._flush()
 
     async def drained(self) -> None:
         """Wait until the socket takes writes again (or the link ends)."""
