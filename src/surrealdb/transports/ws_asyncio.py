@@ -20,6 +20,7 @@ import contextlib
 import math
 import os
 import ssl as ssl_module
+import struct
 from typing import Any, Self, cast
 
 from websockets.client import ClientProtocol
@@ -28,6 +29,11 @@ from websockets.frames import CloseCode, Frame, Opcode
 from websockets.protocol import State
 from websockets.typing import Subprotocol
 from websockets.uri import parse_uri
+
+try:
+    from websockets.speedups import apply_mask
+except ImportError:  # websockets built without its C extension
+    from websockets.utils import apply_mask
 
 from surrealdb.errors import (
     ServerError,
@@ -73,7 +79,25 @@ _CLOSE_WAIT = 5.0
 """Seconds to wait for the reconnect task to stop when closing, at most."""
 
 _BINARY, _TEXT, _CONTINUATION, _PONG = Opcode.BINARY, Opcode.TEXT, Opcode.CONT, Opcode.PONG
-_OPEN = State.OPEN
+_OPEN, _CONNECTING = State.OPEN, State.CONNECTING
+_FIN_BINARY = 0x80 | Opcode.BINARY
+"""The first byte of a whole binary message in one frame (no fragments, no extensions)."""
+
+_MAX_RESPONSE_HEAD = 64 * 1024
+"""The longest handshake response head waited for; websockets refuses much shorter ones."""
+
+
+def _binary_frame(payload: bytes) -> bytes:
+    """One masked binary frame carrying `payload` (RFC 6455, section 5.2: a client masks)."""
+    length = len(payload)
+    if length < 126:
+        header = bytes((_FIN_BINARY, 0x80 | length))
+    elif length < 65536:
+        header = struct.pack("!BBH", _FIN_BINARY, 0x80 | 126, length)
+    else:
+        header = struct.pack("!BBQ", _FIN_BINARY, 0x80 | 127, length)
+    mask = os.urandom(4)
+    return b"".join((header, mask, apply_mask(payload, mask)))
 
 
 class _DeadlinePassed(Exception):
@@ -106,7 +130,10 @@ class _Link(asyncio.Protocol):
         self._keepalive: asyncio.TimerHandle | None = None
         self._ping: bytes | None = None  # the payload of the ping waiting for its pong
         self._close_timer: asyncio.TimerHandle | None = None
-        self._flush_soon = False  # frames wait for the end of this turn of the event loop
+        self._outgoing: list[bytes] = []  # frames to write at the end of this loop turn
+        self._buffer = bytearray()  # received bytes of a frame (or a response) cut short
+        self._needed = 0  # how long the buffer must get for its frame to be whole
+        self._max_size: float = ws.max_message_size or math.inf
 
     # ------------------------------------------------------------------ asyncio callbacks
 
@@ -117,10 +144,17 @@ class _Link(asyncio.Protocol):
         self._flush()
 
     def data_received(self, data: bytes) -> None:
-        self.ws.receive_data(data)
-        self._process()
+        state = self.ws.state
+        if state is _OPEN and self.ended is None:
+            self._receive_frames(data)
+        elif state is _CONNECTING and self.ws.handshake_exc is None:
+            self._receive_handshake(data)
+        else:  # closing: websockets' protocol reads what is left
+            self._hand_over(data)
 
     def eof_received(self) -> bool | None:
+        if self._buffer:  # a frame cut short
+            self._hand_over(b"")
         self.ws.receive_eof()
         self._process()
         self.end(self._closed_reason())
@@ -146,6 +180,85 @@ class _Link(asyncio.Protocol):
 
     # ------------------------------------------------------------------ receiving
 
+    def _receive_frames(self, data: bytes) -> None:
+        """Split the received bytes into frames. A whole binary message (the replies and
+        notifications) goes straight to its caller; every other frame (pings, pongs, close,
+        fragments, text, anything malformed) goes whole to websockets' protocol, so that its
+        parser always starts at a frame boundary, and it answers, checks and fails as it should.
+        """
+        buffer = self._buffer
+        if buffer:
+            buffer += data
+            if len(buffer) < self._needed:
+                return
+            data = bytes(buffer)
+            buffer.clear()
+        ws, size, position, needed = self.ws, len(data), 0, 0
+        try:
+            while size - position >= 2:
+                first, second = data[position], data[position + 1]
+                length = second & 0x7F
+                start = position + 2
+                if length >= 126:  # the length follows, in 2 or 8 bytes
+                    start += 2 if length == 126 else 8
+                    if size < start:
+                        break
+                    length = int.from_bytes(data[position + 2 : start], "big")
+                if second & 0x80:  # masked: wrong from a server, websockets says so
+                    start += 4
+                if length > self._max_size:  # websockets fails the link (1009, too big)
+                    self._hand_over(data[position:])
+                    return
+                end = start + length
+                if size < end:
+                    needed = end - position
+                    break
+                if first == _FIN_BINARY and second < 0x80 and ws.current_size is None:
+                    self.owner._receive(self.pending, data[start:end])
+                else:
+                    ws.receive_data(data[position:end])
+                    self._process()
+                    if ws.state is not _OPEN or self.ended is not None:
+                        self._hand_over(data[end:])
+                        return
+                position = end
+        except Exception as exc:  # routing never raises; should it (a bug), say so loudly
+            self._reader_failed(exc)
+            return
+        if position < size:
+            buffer += data[position:]
+            self._needed = needed
+
+    def _receive_handshake(self, data: bytes) -> None:
+        """Give websockets' protocol the handshake's response, and not the frames after it
+        (they are split by `_receive_frames`)."""
+        buffer = self._buffer
+        buffer += data
+        end = buffer.find(b"\r\n\r\n")
+        if end < 0 and len(buffer) <= _MAX_RESPONSE_HEAD:
+            return  # the rest of the response is still to come
+        head = len(buffer) if end < 0 else end + 4
+        response, rest = bytes(buffer[:head]), bytes(buffer[head:])
+        buffer.clear()
+        self.ws.receive_data(response)
+        self._process()
+        if rest:
+            self.data_received(rest)
+
+    def _hand_over(self, data: bytes) -> None:
+        """Let websockets' protocol read `data`, after anything still buffered here."""
+        if self._buffer:
+            data = bytes(self._buffer) + data
+            self._buffer.clear()
+        if data:
+            self.ws.receive_data(data)
+        self._process()
+
+    def _reader_failed(self, exc: Exception) -> None:
+        logger.exception("the WebSocket reader failed")
+        self.end(f"the reader failed: {exc!r}", failed=True)
+        self.abort()
+
     def _process(self) -> None:
         """Act on what the protocol made of the bytes received: frames, and state changes."""
         ws = self.ws
@@ -158,9 +271,7 @@ class _Link(asyncio.Protocol):
                     elif ws.handshake_exc is None and not self.opened.done():
                         self.opened.set_result(None)  # the handshake's response: accepted
             except Exception as exc:  # routing never raises; should it (a bug), say so loudly
-                logger.exception("the WebSocket reader failed")
-                self.end(f"the reader failed: {exc!r}", failed=True)
-                self.abort()
+                self._reader_failed(exc)
                 return
         self._flush()  # pongs, and the closing handshake
         if ws.state is not _OPEN:
@@ -231,32 +342,34 @@ class _Link(asyncio.Protocol):
         if self.transport.is_closing():  # failed under us; connection_lost comes next
             self.end("the connection is closing")
             return False
-        self.ws.send_binary(frame)
         pending = self.pending
         pending[request_id] = (future, deadline)
-        if len(pending) == 1:  # the only call in flight: write it now
-            self._flush()
-        elif not self._flush_soon:
-            self._flush_soon = True
-            self.loop.call_soon(self._flush_later)
+        outgoing = self._outgoing
+        if len(pending) == 1 and not outgoing:  # the only call in flight: write it now
+            self.transport.write(_binary_frame(frame))
+        else:
+            outgoing.append(_binary_frame(frame))
+            if len(outgoing) == 1:
+                self.loop.call_soon(self._flush)
         if deadline < self._timer_at:
             self._set_timer(deadline)
         return True
 
     def _flush(self) -> None:
-        """Write what the protocol has to send."""
+        """Write the frames of the calls made this loop turn, then what the protocol has to
+        send (pongs, the closing handshake)."""
         transport = self.transport
         if transport is None or transport.is_closing():
+            self._outgoing.clear()
             return
+        if self._outgoing:
+            transport.write(b"".join(self._outgoing))
+            self._outgoing.clear()
         for data in self.ws.data_to_send():
             if data:
                 transport.write(data)
             else:  # the end of the stream: the closing handshake is over
                 transport.close()
-
-    def _flush_later(self) -> None:
-        self._flush_soon = False
-        self._flush()
 
     async def drained(self) -> None:
         """Wait until the socket takes writes again (or the link ends)."""
