@@ -132,6 +132,7 @@ class _Link(asyncio.Protocol):
         self._close_timer: asyncio.TimerHandle | None = None
         self._outgoing: list[bytes] = []  # frames to write at the end of this loop turn
         self._buffer = bytearray()  # received bytes of a frame (or a response) cut short
+        self._head_received = False  # the head of the handshake's response
         self._needed = 0  # how long the buffer must get for its frame to be whole
         self._max_size: float = ws.max_message_size or math.inf
 
@@ -147,9 +148,9 @@ class _Link(asyncio.Protocol):
         state = self.ws.state
         if state is _OPEN and self.ended is None:
             self._receive_frames(data)
-        elif state is _CONNECTING and self.ws.handshake_exc is None:
+        elif state is _CONNECTING and not self._head_received:
             self._receive_handshake(data)
-        else:  # closing: websockets' protocol reads what is left
+        else:  # a refused handshake, or closing: websockets' protocol reads what is left
             self._hand_over(data)
 
     def eof_received(self) -> bool | None:
@@ -240,6 +241,7 @@ class _Link(asyncio.Protocol):
         head = len(buffer) if end < 0 else end + 4
         response, rest = bytes(buffer[:head]), bytes(buffer[head:])
         buffer.clear()
+        self._head_received = True
         self.ws.receive_data(response)
         self._process()
         if rest:
