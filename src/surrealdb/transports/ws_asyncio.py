@@ -1,11 +1,14 @@
 """The asyncio WebSocket transport: one socket, any number of caller tasks, no reader task.
 
-Each socket is a `_Link`: an `asyncio.Protocol` that drives websockets' sans-I/O
-`ClientProtocol`. The event loop hands it the bytes as they arrive (`data_received`); it decodes
-every frame there and resolves the future of the call it answers, or queues the live
-notification it carries, so a reply reaches its caller without a reader task or a queue in
-between. Calls write their frame to the socket directly. Deadlines cost one timer per link, not
-one per call: each link keeps its pending calls' deadlines and one timer for the earliest.
+Each socket is a `_Link`, an `asyncio.Protocol`. The event loop hands it the bytes as they
+arrive (`data_received`); it cuts each whole binary message out of them, decodes it and
+resolves the future of the call it answers, or queues the live notification it carries, so a
+reply reaches its caller without a reader task or a queue in between. Every other frame (pings,
+the closing handshake, fragments, anything malformed) and the opening handshake go to
+websockets' sans-I/O `ClientProtocol`, which answers, checks and fails as the RFC says. Calls
+write their frame to the socket directly; calls made while others wait are written together at
+the end of the loop turn. Deadlines cost one timer per link, not one per call: each link keeps
+its pending calls' deadlines and one timer for the earliest.
 
 Works like the blocking transport (see `ws_blocking`) otherwise: when a link drops its pending
 calls fail, and unless `reconnect=False` a reconnect task opens a new link with backoff, replays
@@ -275,9 +278,9 @@ class _Link(asyncio.Protocol):
             except Exception as exc:  # routing never raises; should it (a bug), say so loudly
                 self._reader_failed(exc)
                 return
-        self._flush()  # pongs, and the closing handshake
         if ws.state is not _OPEN:
             self._not_open()
+        self._flush()  # pongs, and the closing handshake
 
     def _frame(self, frame: Frame) -> None:
         """One frame received: a message (or its last fragment) is routed to its caller."""
@@ -439,6 +442,7 @@ class _Link(asyncio.Protocol):
             if timer is not None:
                 timer.cancel()
         self._timer_at = math.inf
+        self._outgoing.clear()  # their calls fail now: they must not run after all
         self.owner._link_ended(self, reason, failed)
         self._wake_writers()
 
