@@ -124,3 +124,15 @@ async def test_a_server_that_stops_reading_holds_new_calls_unsent(
         assert db.reconnects == 0
     finally:
         await db.close()
+
+
+async def test_keepalive_pings_that_get_their_pongs_keep_the_link(server: ServerInfo) -> None:
+    db = await signed_in(server.ws_url, server, keepalive_interval=0.1)
+    try:
+        link = current_link(db)
+        await asyncio.sleep(0.55)  # five pings, each answered
+        assert link.ended is None
+        assert await db.query("RETURN 'alive'") == "alive"
+        assert current_link(db) is link and db.reconnects == 0
+    finally:
+        await db.close()

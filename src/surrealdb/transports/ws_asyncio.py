@@ -422,9 +422,9 @@ class _Link(asyncio.Protocol):
         if self.ended is not None:
             return
         if self._ping is not None:
+            self.end(f"the keepalive ping got no pong within {interval} s: the link is dead")
             self.ws.fail(CloseCode.INTERNAL_ERROR, "keepalive ping timeout")
             self._flush()
-            self.end(f"the keepalive ping got no pong within {interval} s: the link is dead")
             self.abort()
             return
         self._ping = os.urandom(4)
