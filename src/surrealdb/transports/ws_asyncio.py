@@ -454,12 +454,16 @@ class _Link(asyncio.Protocol):
     async def close(self) -> None:
         """The closing handshake: a close frame, then the server closes the TCP connection
         (or, after `CLOSE_TIMEOUT`, this side drops it)."""
+        if self.transport is None:
+            return
         if self.ws.state is _OPEN:
             self.ws.send_close(CloseCode.NORMAL_CLOSURE)
             self._flush()
         if not self.lost.done():
             await asyncio.wait({self.lost}, timeout=ws_blocking.CLOSE_TIMEOUT)
-        self.abort()
+        if not self.lost.done():  # the server did not close it: drop it, then see it closed
+            self.abort()
+            await asyncio.wait({self.lost}, timeout=ws_blocking.CLOSE_TIMEOUT)
 
 
 class AsyncWsTransport(AsyncRpcClient):
