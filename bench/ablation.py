@@ -29,10 +29,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import cbor2
-from websockets.client import ClientProtocol
 from websockets.exceptions import ConnectionClosed
-from websockets.frames import Frame, Opcode
-from websockets.uri import parse_uri
 
 from bench.cases import QUERY_SQL, ROWS_TABLE, SELECT_ROWS
 from bench.clients import raw
@@ -249,6 +246,11 @@ class _SansIoLink(asyncio.Protocol):
     per link, for the earliest deadline of the pending calls)."""
 
     def __init__(self, url: str, deadlines: str) -> None:
+        from websockets.client import ClientProtocol
+        from websockets.frames import Frame, Opcode
+        from websockets.uri import parse_uri
+
+        self.frame_type, self.binary = Frame, Opcode.BINARY
         self.uri = parse_uri(url)
         self.ws = ClientProtocol(self.uri, subprotocols=[raw.CBOR], max_size=raw.MAX_SIZE)
         self.loop = asyncio.get_running_loop()
@@ -278,8 +280,8 @@ class _SansIoLink(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         self.ws.receive_data(data)
         for event in self.ws.events_received():
-            if type(event) is Frame:
-                if event.opcode is Opcode.BINARY:
+            if type(event) is self.frame_type:
+                if event.opcode is self.binary:
                     message = raw.decode(event.data)  # type: ignore[arg-type]
                     future, timer = self.pending.pop(message["id"])
                     if self.deadlines == "call_at":
