@@ -1,7 +1,7 @@
 """The asyncio WebSocket link's own framing, from raw bytes: no socket, no server.
 
 The link cuts whole binary messages out of the received stream itself and hands every other
-frame, whole, to websockets' sans-I/O protocol; it also builds the masked frames it sends. Here
+frame, whole, to websockets' sans-I/O protocol, which also frames the messages it sends. Here
 the handshake response and a mix of frames (short, 16-bit and 64-bit lengths, fragments, pings,
 text) arrive in every possible cut, from one byte at a time to all at once, and each reply must
 reach its call; malformed streams must end the link the way websockets would.
@@ -25,7 +25,7 @@ from websockets.uri import parse_uri
 from websockets.utils import accept_key
 
 from surrealdb import cbor as surreal_cbor
-from surrealdb.transports.ws_asyncio import AsyncWsTransport, _binary_frame, _Link
+from surrealdb.transports.ws_asyncio import AsyncWsTransport, _Link
 
 LIMIT = 1024 * 1024
 
@@ -157,13 +157,6 @@ async def test_replies_reach_their_calls_however_the_stream_is_cut(
     assert [r.getMessage() for r in caplog.records] == [
         "dropped a text frame: this client speaks CBOR only"
     ]
-
-
-@pytest.mark.parametrize("size", [0, 1, 125, 126, 65535, 65536, 200_000])
-def test_sent_frames_are_masked_binary_frames_a_server_reads(size: int) -> None:
-    payload = random.Random(size).randbytes(size)
-    [frame] = parse_sent(_binary_frame(payload))
-    assert (frame.opcode, frame.fin, frame.data) == (Opcode.BINARY, True, payload)
 
 
 async def test_calls_made_in_one_loop_turn_are_written_together() -> None:

@@ -5,10 +5,11 @@ arrive (`data_received`); it cuts each whole binary message out of them, decodes
 resolves the future of the call it answers, or queues the live notification it carries, so a
 reply reaches its caller without a reader task or a queue in between. Every other frame (pings,
 the closing handshake, fragments, anything malformed) and the opening handshake go to
-websockets' sans-I/O `ClientProtocol`, which answers, checks and fails as the RFC says. Calls
-write their frame to the socket directly; calls made while others wait are written together at
-the end of the loop turn. Deadlines cost one timer per link, not one per call: each link keeps
-its pending calls' deadlines and one timer for the earliest.
+websockets' sans-I/O `ClientProtocol`, which answers, checks and fails as the RFC says; it also
+frames and masks the messages sent. A call's message is written at once; calls made while
+others wait are written together at the end of the loop turn, in one write. Deadlines cost one
+timer per link, not one per call: each link keeps its pending calls' deadlines and one timer
+for the earliest.
 
 Works like the blocking transport (see `ws_blocking`) otherwise: when a link drops its pending
 calls fail, and unless `reconnect=False` a reconnect task opens a new link with backoff, replays
@@ -23,7 +24,6 @@ import contextlib
 import math
 import os
 import ssl as ssl_module
-import struct
 from typing import Any, Self, cast
 
 from websockets.client import ClientProtocol
@@ -32,11 +32,6 @@ from websockets.frames import CloseCode, Frame, Opcode
 from websockets.protocol import State
 from websockets.typing import Subprotocol
 from websockets.uri import parse_uri
-
-try:
-    from websockets.speedups import apply_mask
-except ImportError:  # websockets built without its C extension
-    from websockets.utils import apply_mask
 
 from surrealdb.errors import (
     ServerError,
@@ -90,19 +85,6 @@ _MAX_RESPONSE_HEAD = 64 * 1024
 """The longest handshake response head waited for; websockets refuses much shorter ones."""
 
 
-def _binary_frame(payload: bytes) -> bytes:
-    """One masked binary frame carrying `payload` (RFC 6455, section 5.2: a client masks)."""
-    length = len(payload)
-    if length < 126:
-        header = bytes((_FIN_BINARY, 0x80 | length))
-    elif length < 65536:
-        header = struct.pack("!BBH", _FIN_BINARY, 0x80 | 126, length)
-    else:
-        header = struct.pack("!BBQ", _FIN_BINARY, 0x80 | 127, length)
-    mask = os.urandom(4)
-    return b"".join((header, mask, apply_mask(payload, mask)))
-
-
 class _DeadlinePassed(Exception):
     """Set on a pending call's future when its deadline passes (the caller raises the error)."""
 
@@ -133,7 +115,7 @@ class _Link(asyncio.Protocol):
         self._keepalive: asyncio.TimerHandle | None = None
         self._ping: bytes | None = None  # the payload of the ping waiting for its pong
         self._close_timer: asyncio.TimerHandle | None = None
-        self._outgoing: list[bytes] = []  # frames to write at the end of this loop turn
+        self._outgoing: list[bytes] = []  # messages to send at the end of this loop turn
         self._buffer = bytearray()  # received bytes of a frame (or a response) cut short
         self._head_received = False  # the head of the handshake's response
         self._needed = 0  # how long the buffer must get for its frame to be whole
@@ -333,47 +315,49 @@ class _Link(asyncio.Protocol):
     # ------------------------------------------------------------------ sending
 
     def send(
-        self, request_id: int, future: asyncio.Future[Any], deadline: float, frame: bytes
+        self, request_id: int, future: asyncio.Future[Any], deadline: float, message: bytes
     ) -> bool:
-        """Register a call and write its frame; False (nothing written) if the link ended.
+        """Register a call and send its message; False (nothing sent) if the link ended.
 
-        A call made while others wait for their replies is written with the other frames of
+        A call made while others wait for their replies is sent with the other messages of
         this turn of the event loop, in one write: 1,000 gathered calls cost a few system calls
         instead of 1,000, here and on the server.
         """
         if self.ended is not None:
             return False
         assert self.transport is not None
-        if self.transport.is_closing():  # failed under us; connection_lost comes next
+        if self.transport.is_closing() or self.ws.state is not _OPEN:  # closing under us
             self.end("the connection is closing")
             return False
         pending = self.pending
         pending[request_id] = (future, deadline)
         outgoing = self._outgoing
-        if len(pending) == 1 and not outgoing:  # the only call in flight: write it now
-            self.transport.write(_binary_frame(frame))
-        else:
-            outgoing.append(_binary_frame(frame))
-            if len(outgoing) == 1:
+        outgoing.append(message)
+        if len(outgoing) == 1:
+            if len(pending) == 1:  # the only call in flight: write it now
+                self._flush()
+            else:
                 self.loop.call_soon(self._flush)
         if deadline < self._timer_at:
             self._set_timer(deadline)
         return True
 
     def _flush(self) -> None:
-        """Write the frames of the calls made this loop turn, then what the protocol has to
-        send (pongs, the closing handshake)."""
-        transport = self.transport
+        """Send the messages of the calls made this loop turn, and write them in one write
+        with whatever else the protocol has to send (pongs, the closing handshake)."""
+        transport, ws, outgoing = self.transport, self.ws, self._outgoing
         if transport is None or transport.is_closing():
-            self._outgoing.clear()
+            outgoing.clear()
             return
-        if self._outgoing:
-            transport.write(b"".join(self._outgoing))
-            self._outgoing.clear()
-        for data in self.ws.data_to_send():
-            if data:
-                transport.write(data)
-            else:  # the end of the stream: the closing handshake is over
+        if outgoing:
+            if ws.state is _OPEN:  # else the link is ending, and fails their calls
+                for message in outgoing:
+                    ws.send_binary(message)
+            outgoing.clear()
+        chunks = ws.data_to_send()
+        if chunks:
+            transport.write(b"".join(chunks))
+            if not chunks[-1]:  # the end of the stream: the closing handshake is over
                 transport.close()
 
     async def drained(self) -> None:
@@ -457,6 +441,7 @@ class _Link(asyncio.Protocol):
         if self.transport is None:
             return
         if self.ws.state is _OPEN:
+            self._flush()  # the calls made this loop turn go before the close frame
             self.ws.send_close(CloseCode.NORMAL_CLOSURE)
             self._flush()
         if not self.lost.done():
