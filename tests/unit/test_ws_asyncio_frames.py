@@ -1,10 +1,9 @@
-"""The asyncio WebSocket link's own framing, from raw bytes: no socket, no server.
+"""The asyncio WebSocket link from raw bytes: no socket, no server.
 
-The link cuts whole binary messages out of the received stream itself and hands every other
-frame, whole, to websockets' sans-I/O protocol, which also frames the messages it sends. Here
-the handshake response and a mix of frames (short, 16-bit and 64-bit lengths, fragments, pings,
-text) arrive in every possible cut, from one byte at a time to all at once, and each reply must
-reach its call; malformed streams must end the link the way websockets would.
+websockets' sans-I/O protocol does the framing; the link routes what it parses and writes what
+it sends. Here the handshake response and a mix of frames (short, 16-bit and 64-bit lengths,
+fragments, pings, text) arrive in every possible cut, from one byte at a time to all at once,
+and each reply must reach its call; malformed streams must end the link with the right code.
 """
 
 from __future__ import annotations

@@ -1,15 +1,14 @@
 """The asyncio WebSocket transport: one socket, any number of caller tasks, no reader task.
 
-Each socket is a `_Link`, an `asyncio.Protocol`. The event loop hands it the bytes as they
-arrive (`data_received`); it cuts each whole binary message out of them, decodes it and
-resolves the future of the call it answers, or queues the live notification it carries, so a
-reply reaches its caller without a reader task or a queue in between. Every other frame (pings,
-the closing handshake, fragments, anything malformed) and the opening handshake go to
-websockets' sans-I/O `ClientProtocol`, which answers, checks and fails as the RFC says; it also
-frames and masks the messages sent. A call's message is written at once; calls made while
-others wait are written together at the end of the loop turn, in one write. Deadlines cost one
-timer per link, not one per call: each link keeps its pending calls' deadlines and one timer
-for the earliest.
+Each socket is a `_Link`: an `asyncio.Protocol` that drives websockets' sans-I/O
+`ClientProtocol`, which does all of the WebSocket protocol (the handshake, framing and masking,
+pings, the closing handshake, failing malformed streams). The event loop hands the link the
+bytes as they arrive (`data_received`); it routes each message the protocol parses from them
+there, resolving the future of the call it answers or queueing the live notification it
+carries, so a reply reaches its caller without a reader task or a queue in between. A call's
+message is written at once; calls made while others wait are written together at the end of
+the loop turn, in one write. Deadlines cost one timer per link, not one per call: each link
+keeps its pending calls' deadlines and one timer for the earliest.
 
 Works like the blocking transport (see `ws_blocking`) otherwise: when a link drops its pending
 calls fail, and unless `reconnect=False` a reconnect task opens a new link with backoff, replays
@@ -77,12 +76,7 @@ _CLOSE_WAIT = 5.0
 """Seconds to wait for the reconnect task to stop when closing, at most."""
 
 _BINARY, _TEXT, _CONTINUATION, _PONG = Opcode.BINARY, Opcode.TEXT, Opcode.CONT, Opcode.PONG
-_OPEN, _CONNECTING = State.OPEN, State.CONNECTING
-_FIN_BINARY = 0x80 | Opcode.BINARY
-"""The first byte of a whole binary message in one frame (no fragments, no extensions)."""
-
-_MAX_RESPONSE_HEAD = 64 * 1024
-"""The longest handshake response head waited for; websockets refuses much shorter ones."""
+_OPEN = State.OPEN
 
 
 class _DeadlinePassed(Exception):
@@ -116,10 +110,6 @@ class _Link(asyncio.Protocol):
         self._ping: bytes | None = None  # the payload of the ping waiting for its pong
         self._close_timer: asyncio.TimerHandle | None = None
         self._outgoing: list[bytes] = []  # messages to send at the end of this loop turn
-        self._buffer = bytearray()  # received bytes of a frame (or a response) cut short
-        self._head_received = False  # the head of the handshake's response
-        self._needed = 0  # how long the buffer must get for its frame to be whole
-        self._max_size: float = ws.max_message_size or math.inf
 
     # ------------------------------------------------------------------ asyncio callbacks
 
@@ -130,17 +120,10 @@ class _Link(asyncio.Protocol):
         self._flush()
 
     def data_received(self, data: bytes) -> None:
-        state = self.ws.state
-        if state is _OPEN and self.ended is None:
-            self._receive_frames(data)
-        elif state is _CONNECTING and not self._head_received:
-            self._receive_handshake(data)
-        else:  # a refused handshake, or closing: websockets' protocol reads what is left
-            self._hand_over(data)
+        self.ws.receive_data(data)
+        self._process()
 
     def eof_received(self) -> bool | None:
-        if self._buffer:  # a frame cut short
-            self._hand_over(b"")
         self.ws.receive_eof()
         self._process()
         self.end(self._closed_reason())
@@ -165,81 +148,6 @@ class _Link(asyncio.Protocol):
         self._wake_writers()
 
     # ------------------------------------------------------------------ receiving
-
-    def _receive_frames(self, data: bytes) -> None:
-        """Split the received bytes into frames. A whole binary message (the replies and
-        notifications) goes straight to its caller; every other frame (pings, pongs, close,
-        fragments, text, anything malformed) goes whole to websockets' protocol, so that its
-        parser always starts at a frame boundary, and it answers, checks and fails as it should.
-        """
-        buffer = self._buffer
-        if buffer:
-            buffer += data
-            if len(buffer) < self._needed:
-                return
-            data = bytes(buffer)
-            buffer.clear()
-        ws, size, position, needed = self.ws, len(data), 0, 0
-        try:
-            while size - position >= 2:
-                first, second = data[position], data[position + 1]
-                length = second & 0x7F
-                start = position + 2
-                if length >= 126:  # the length follows, in 2 or 8 bytes
-                    start += 2 if length == 126 else 8
-                    if size < start:
-                        break
-                    length = int.from_bytes(data[position + 2 : start], "big")
-                if second & 0x80:  # masked: wrong from a server, websockets says so
-                    start += 4
-                if length > self._max_size:  # websockets fails the link (1009, too big)
-                    self._hand_over(data[position:])
-                    return
-                end = start + length
-                if size < end:
-                    needed = end - position
-                    break
-                if first == _FIN_BINARY and second < 0x80 and ws.current_size is None:
-                    self.owner._receive(self.pending, data[start:end])
-                else:
-                    ws.receive_data(data[position:end])
-                    self._process()
-                    if ws.state is not _OPEN or self.ended is not None:
-                        self._hand_over(data[end:])
-                        return
-                position = end
-        except Exception as exc:  # routing never raises; should it (a bug), say so loudly
-            self._reader_failed(exc)
-            return
-        if position < size:
-            buffer += data[position:]
-            self._needed = needed
-
-    def _receive_handshake(self, data: bytes) -> None:
-        """Give websockets' protocol the handshake's response, and not the frames after it
-        (they are split by `_receive_frames`)."""
-        buffer = self._buffer
-        buffer += data
-        end = buffer.find(b"\r\n\r\n")
-        if end < 0 and len(buffer) <= _MAX_RESPONSE_HEAD:
-            return  # the rest of the response is still to come
-        head = len(buffer) if end < 0 else end + 4
-        response, rest = bytes(buffer[:head]), bytes(buffer[head:])
-        buffer.clear()
-        self._head_received = True
-        self.ws.receive_data(response)
-        self._process()
-        if rest:
-            self.data_received(rest)
-
-    def _hand_over(self, data: bytes) -> None:
-        """Let websockets' protocol read `data`, after anything still buffered here."""
-        if self._buffer:
-            data = bytes(self._buffer) + data
-            self._buffer.clear()
-        if data:
-            self.ws.receive_data(data)
-        self._process()
 
     def _reader_failed(self, exc: Exception) -> None:
         logger.exception("the WebSocket reader failed")
