@@ -318,6 +318,126 @@ def ws_async_task_timeout(args: WorkerArgs, n: int) -> float:
     return _ws_async(args, n, "timeout")
 
 
+class _SansIoLink(asyncio.Protocol):
+    """websockets' sans-I/O `ClientProtocol` under an `asyncio.Protocol`: each reply resolves
+    its future in `data_received`, with no reader task; `deadlines` picks how calls time out:
+    "none", "call_at" (one timer per call, cancelled on its reply) or "earliest" (one timer
+    per link, for the earliest deadline of the pending calls)."""
+
+    def __init__(self, url: str, deadlines: str) -> None:
+        from websockets.client import ClientProtocol
+        from websockets.frames import Frame, Opcode
+        from websockets.uri import parse_uri
+
+        self.frame_type, self.binary = Frame, Opcode.BINARY
+        self.uri = parse_uri(url)
+        self.ws = ClientProtocol(self.uri, subprotocols=[raw.CBOR], max_size=raw.MAX_SIZE)
+        self.loop = asyncio.get_running_loop()
+        self.deadlines = deadlines
+        self.transport: asyncio.Transport | None = None
+        self.opened: asyncio.Future[None] = self.loop.create_future()
+        self.ids = itertools.count(1)
+        self.pending: dict[int, tuple[asyncio.Future[Any], Any]] = {}
+        self.timer: asyncio.TimerHandle | None = None
+        self.timer_at = float("inf")
+
+    @classmethod
+    async def open(cls, args: WorkerArgs, deadlines: str) -> _SansIoLink:
+        link = cls(args.url, deadlines)
+        await link.loop.create_connection(lambda: link, link.uri.host, link.uri.port)
+        await link.opened
+        await link.call("signin", [{"user": args.user, "pass": args.password}])
+        await link.call("use", [args.namespace, args.database])
+        return link
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self.ws.send_request(self.ws.connect())
+        self.flush()
+
+    def data_received(self, data: bytes) -> None:
+        self.ws.receive_data(data)
+        for event in self.ws.events_received():
+            if type(event) is self.frame_type:
+                if event.opcode is self.binary:
+                    message = raw.decode(event.data)  # type: ignore[arg-type]
+                    future, timer = self.pending.pop(message["id"])
+                    if self.deadlines == "call_at":
+                        timer.cancel()
+                    future.set_result(message)
+            elif not self.opened.done():
+                self.opened.set_result(None)
+        self.flush()
+
+    def flush(self) -> None:
+        assert self.transport is not None
+        for data in self.ws.data_to_send():
+            self.transport.write(data)
+
+    def expire(self) -> None:
+        self.timer, self.timer_at = None, float("inf")
+        now = self.loop.time()
+        for request_id, (future, deadline) in list(self.pending.items()):
+            if deadline <= now:
+                del self.pending[request_id]
+                future.set_exception(TimeoutError())
+        earliest = min((deadline for _, deadline in self.pending.values()), default=None)
+        if earliest is not None:
+            self.timer_at, self.timer = earliest, self.loop.call_at(earliest, self.expire)
+
+    async def call(self, method: str, params: list[Any], timeout: float = 30.0) -> Any:
+        request_id = next(self.ids)
+        future: asyncio.Future[Any] = self.loop.create_future()
+        deadline = self.loop.time() + timeout
+        entry: Any = None
+        if self.deadlines == "call_at":
+            entry = self.loop.call_at(deadline, future.set_exception, TimeoutError())
+        elif self.deadlines == "earliest":
+            entry = deadline
+            if deadline < self.timer_at:
+                if self.timer is not None:
+                    self.timer.cancel()
+                self.timer_at, self.timer = deadline, self.loop.call_at(deadline, self.expire)
+        self.pending[request_id] = (future, entry)
+        self.ws.send_binary(cbor2.dumps({"id": request_id, "method": method, "params": params}))
+        self.flush()
+        return raw._result(await future)
+
+    def close(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+        if self.transport is not None:
+            self.transport.close()
+
+
+def _ws_async_sansio(args: WorkerArgs, n: int, deadlines: str) -> float:
+    async def main() -> float:
+        link = await _SansIoLink.open(args, deadlines)
+
+        async def call(i: int) -> Any:
+            return await link.call("query", [QUERY_SQL, {"id": i % SELECT_ROWS}])
+
+        try:
+            return await _timed_async(call, n)
+        finally:
+            link.close()
+
+    return asyncio.run(main())
+
+
+def ws_async_sansio(args: WorkerArgs, n: int) -> float:
+    return _ws_async_sansio(args, n, "none")
+
+
+def ws_async_sansio_call_at(args: WorkerArgs, n: int) -> float:
+    return _ws_async_sansio(args, n, "call_at")
+
+
+def ws_async_sansio_earliest(args: WorkerArgs, n: int) -> float:
+    return _ws_async_sansio(args, n, "earliest")
+
+
 def ws_async_ours(args: WorkerArgs, n: int) -> float:
     from surrealdb import AsyncSurreal
 
@@ -774,6 +894,9 @@ GROUPS: dict[str, tuple[str, int, list[tuple[str, Variant]]]] = {
             ("+ reader task, a future per call", ws_async_task),
             ("+ reader task, future, asyncio.wait_for", ws_async_task_wait_for),
             ("+ reader task, future, asyncio.timeout", ws_async_task_timeout),
+            ("sans-I/O asyncio.Protocol, future resolved in data_received", ws_async_sansio),
+            ("+ loop.call_at per call, cancelled on its reply", ws_async_sansio_call_at),
+            ("+ one timer per link for the earliest deadline", ws_async_sansio_earliest),
             ("ours: AsyncSurreal(ws://...).query", ws_async_ours),
         ],
     ),

@@ -32,7 +32,7 @@ def threads_share_one_connection(
 async def tasks_share_one_connection(
     url: str = "ws://localhost:8000/rpc", username: str = "root", password: str = "root"
 ) -> int:
-    async with AsyncSurreal(url) as db:  # one WebSocket, one reader task
+    async with AsyncSurreal(url) as db:  # one WebSocket; replies are routed as they arrive
         await db.signin({"username": username, "password": password})
         await db.use("docs", "concurrency")
         # Define the table first: concurrent writes that create it implicitly can conflict.

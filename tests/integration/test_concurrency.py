@@ -24,6 +24,7 @@ from surrealdb import (
     SurrealTimeoutError,
 )
 from surrealdb.connections import AsyncSurrealConnection, BlockingSurrealConnection
+from surrealdb.transports.ws_asyncio import AsyncWsTransport
 from tests.integration.test_live_queries import (
     WAIT,
     Consumer,
@@ -72,12 +73,18 @@ def reader_threads() -> int:
     return sum(thread.name == "surrealdb-ws-reader" for thread in threading.enumerate())
 
 
-def reader_tasks() -> int:
-    """The WebSocket reader tasks of asyncio connections running now."""
-    return sum(
-        task.get_coro().__qualname__.endswith("._read_frames")  # type: ignore[union-attr]
-        for task in asyncio.all_tasks()
-    )
+def count_opened_links(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The WebSocket links asyncio connections open from now on (a list that grows)."""
+    opened: list[object] = []
+    open_link = AsyncWsTransport._open_link
+
+    async def counting(self: AsyncWsTransport) -> Any:
+        link = await open_link(self)
+        opened.append(link)
+        return link
+
+    monkeypatch.setattr(AsyncWsTransport, "_open_link", counting)
+    return opened
 
 
 # --------------------------------------------------------------------------------------------
@@ -140,13 +147,17 @@ def test_first_calls_from_many_threads_open_one_connection(server: ServerInfo) -
     assert until(lambda: reader_threads() == readers_before)
 
 
-async def test_first_calls_from_many_tasks_open_one_connection(server: ServerInfo) -> None:
+async def test_first_calls_from_many_tasks_open_one_connection(
+    server: ServerInfo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened = count_opened_links(monkeypatch)
+    tasks_before = len(asyncio.all_tasks())
     db = AsyncSurreal(server.ws_url, timeout=WAIT)
     try:
-        assert reader_tasks() == 0
         results = await asyncio.gather(*(db.query("RETURN $n", {"n": n}) for n in range(100)))
         assert results == list(range(100))
-        assert reader_tasks() == 1
+        assert len(opened) == 1
+        assert len(asyncio.all_tasks()) == tasks_before  # no reader task: frames route inline
     finally:
         await db.close()
 

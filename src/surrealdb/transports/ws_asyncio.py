@@ -1,20 +1,36 @@
-"""The asyncio WebSocket transport: one socket, one reader task, any number of caller tasks.
+"""The asyncio WebSocket transport: one socket, any number of caller tasks, no reader task.
 
-Works like the blocking transport (see `ws_blocking`): each socket is a `_Link` with its own
-pending calls; when a link drops its pending calls fail, and unless `reconnect=False` a
-reconnect task opens a new link with backoff, replays the session and the live queries, then
-lets calls through again (calls made meanwhile wait for it, within their timeout).
+Each socket is a `_Link`: an `asyncio.Protocol` that drives websockets' sans-I/O
+`ClientProtocol`, which does all of the WebSocket protocol (the handshake, framing and masking,
+pings, the closing handshake, failing malformed streams). The event loop hands the link the
+bytes as they arrive (`data_received`); it routes each message the protocol parses from them
+there, resolving the future of the call it answers or queueing the live notification it
+carries, so a reply reaches its caller without a reader task or a queue in between. A call's
+message is written at once; calls made while others wait are written together at the end of
+the loop turn, in one write. Deadlines cost one timer per link, not one per call: each link
+keeps its pending calls' deadlines and one timer for the earliest.
+
+Works like the blocking transport (see `ws_blocking`) otherwise: when a link drops its pending
+calls fail, and unless `reconnect=False` a reconnect task opens a new link with backoff, replays
+the session and the live queries, then lets calls through again (calls made meanwhile wait for
+it, within their timeout).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any, Self
+import math
+import os
+import ssl as ssl_module
+from typing import Any, Self, cast
 
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.client import ClientProtocol
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+from websockets.frames import CloseCode, Frame, Opcode
+from websockets.protocol import State
 from websockets.typing import Subprotocol
+from websockets.uri import parse_uri
 
 from surrealdb.errors import (
     ServerError,
@@ -57,24 +73,290 @@ from surrealdb.transports.ws_blocking import (
 )
 
 _CLOSE_WAIT = 5.0
-"""Seconds to wait for a socket's closing handshake or a reader to finish, at most."""
+"""Seconds to wait for the reconnect task to stop when closing, at most."""
+
+_BINARY, _TEXT, _CONTINUATION, _PONG = Opcode.BINARY, Opcode.TEXT, Opcode.CONT, Opcode.PONG
+_OPEN = State.OPEN
 
 
-class _Link:
-    """One WebSocket and the calls waiting for a reply on it."""
+class _DeadlinePassed(Exception):
+    """Set on a pending call's future when its deadline passes (the caller raises the error)."""
 
-    __slots__ = ("ended", "pending", "reader", "socket")
 
-    def __init__(self, socket: ClientConnection) -> None:
-        self.socket = socket
-        self.pending: dict[int, asyncio.Future[Any]] = {}
+class _Link(asyncio.Protocol):
+    """One WebSocket: websockets' sans-I/O protocol on an asyncio transport.
+
+    `pending` maps the request id of each call waiting for its reply to its future and its
+    deadline (`loop.time()` seconds; `math.inf` for none). The link ends once, with the reason
+    in `ended`: the transport (`owner`) is told then, and fails the calls still pending.
+    """
+
+    def __init__(self, owner: AsyncWsTransport, ws: ClientProtocol) -> None:
+        self.owner = owner
+        self.ws = ws
+        self.loop = asyncio.get_running_loop()
+        self.transport: asyncio.Transport | None = None
+        self.pending: dict[int, tuple[asyncio.Future[Any], float]] = {}
         self.ended: str | None = None  # why it ended, set before its pending calls fail
-        self.reader: asyncio.Task[None] | None = None
+        self.paused = False  # the socket's write buffer is full (asyncio flow control)
+        self.opened: asyncio.Future[None] = self.loop.create_future()  # the opening handshake
+        self.lost: asyncio.Future[None] = self.loop.create_future()  # the socket is closed
+        self._drained: asyncio.Future[None] | None = None
+        self._fragments: list[bytes] = []
+        self._fragmented_text = False
+        self._timer: asyncio.TimerHandle | None = None  # for the earliest deadline
+        self._timer_at = math.inf
+        self._keepalive: asyncio.TimerHandle | None = None
+        self._ping: bytes | None = None  # the payload of the ping waiting for its pong
+        self._close_timer: asyncio.TimerHandle | None = None
+        self._outgoing: list[bytes] = []  # messages to send at the end of this loop turn
 
+    # ------------------------------------------------------------------ asyncio callbacks
 
-async def _close_socket(socket: ClientConnection) -> None:
-    with contextlib.suppress(Exception):
-        await asyncio.wait_for(socket.close(), _CLOSE_WAIT)
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self.ws.send_request(self.ws.connect())
+        self._flush()
+
+    def data_received(self, data: bytes) -> None:
+        self.ws.receive_data(data)
+        self._process()
+
+    def eof_received(self) -> bool | None:
+        self.ws.receive_eof()
+        self._process()
+        self.end(self._closed_reason())
+        return None  # let the transport close
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.ws.receive_eof()  # idempotent: settles the protocol's state
+        reason = self._closed_reason(exc)
+        if not self.opened.done():
+            self.opened.set_exception(ConnectionError(reason))
+        self.end(reason)
+        if self._close_timer is not None:
+            self._close_timer.cancel()
+        if not self.lost.done():
+            self.lost.set_result(None)
+
+    def pause_writing(self) -> None:
+        self.paused = True
+
+    def resume_writing(self) -> None:
+        self.paused = False
+        self._wake_writers()
+
+    # ------------------------------------------------------------------ receiving
+
+    def _reader_failed(self, exc: Exception) -> None:
+        logger.exception("the WebSocket reader failed")
+        self.end(f"the reader failed: {exc!r}", failed=True)
+        self.abort()
+
+    def _process(self) -> None:
+        """Act on what the protocol made of the bytes received: frames, and state changes."""
+        ws = self.ws
+        events = ws.events_received()
+        if events and self.ended is None:
+            try:
+                for event in events:
+                    if type(event) is Frame:
+                        self._frame(event)
+                    elif ws.handshake_exc is None and not self.opened.done():
+                        self.opened.set_result(None)  # the handshake's response: accepted
+            except Exception as exc:  # routing never raises; should it (a bug), say so loudly
+                self._reader_failed(exc)
+                return
+        if ws.state is not _OPEN:
+            self._not_open()
+        self._flush()  # pongs, and the closing handshake
+
+    def _frame(self, frame: Frame) -> None:
+        """One frame received: a message (or its last fragment) is routed to its caller."""
+        opcode = frame.opcode
+        data = cast(bytes, frame.data)  # a bytearray: the decoder takes it as it takes bytes
+        if opcode is _BINARY:
+            if frame.fin:
+                self.owner._receive(self.pending, data)
+            else:
+                self._fragments = [data]
+                self._fragmented_text = False
+        elif opcode is _CONTINUATION:
+            self._fragments.append(data)
+            if frame.fin:
+                message, self._fragments = b"".join(self._fragments), []
+                if self._fragmented_text:
+                    logger.warning("dropped a text frame: this client speaks CBOR only")
+                else:
+                    self.owner._receive(self.pending, message)
+        elif opcode is _TEXT:
+            if frame.fin:
+                logger.warning("dropped a text frame: this client speaks CBOR only")
+            else:
+                self._fragments = [data]
+                self._fragmented_text = True
+        elif opcode is _PONG and data == self._ping:
+            self._ping = None
+        # Pings are answered by the protocol; a close frame shows in its state.
+
+    def _not_open(self) -> None:
+        """The protocol left the OPEN state: the handshake failed, or the link is closing."""
+        ws = self.ws
+        if ws.state is State.CONNECTING:
+            if ws.handshake_exc is not None and not self.opened.done():
+                self.opened.set_exception(ws.handshake_exc)
+                self.abort()
+            return
+        self.end(self._closed_reason())
+        # A client waits for the server to close the TCP connection, for a while.
+        if self._close_timer is None and self.transport is not None:
+            self._close_timer = self.loop.call_later(ws_blocking.CLOSE_TIMEOUT, self.abort)
+
+    def _closed_reason(self, exc: Exception | None = None) -> str:
+        ws = self.ws
+        if exc is not None and ws.close_rcvd is None and ws.close_sent is None:
+            return f"the connection was lost ({exc})"
+        closed = ConnectionClosed(ws.close_rcvd, ws.close_sent, ws.close_rcvd_then_sent)
+        return f"the connection closed ({closed})"
+
+    # ------------------------------------------------------------------ sending
+
+    def send(
+        self, request_id: int, future: asyncio.Future[Any], deadline: float, message: bytes
+    ) -> bool:
+        """Register a call and send its message; False (nothing sent) if the link ended.
+
+        A call made while others wait for their replies is sent with the other messages of
+        this turn of the event loop, in one write: 1,000 gathered calls cost a few system calls
+        instead of 1,000, here and on the server.
+        """
+        if self.ended is not None:
+            return False
+        assert self.transport is not None
+        if self.transport.is_closing() or self.ws.state is not _OPEN:  # closing under us
+            self.end("the connection is closing")
+            return False
+        pending = self.pending
+        pending[request_id] = (future, deadline)
+        outgoing = self._outgoing
+        outgoing.append(message)
+        if len(outgoing) == 1:
+            if len(pending) == 1:  # the only call in flight: write it now
+                self._flush()
+            else:
+                self.loop.call_soon(self._flush)
+        if deadline < self._timer_at:
+            self._set_timer(deadline)
+        return True
+
+    def _flush(self) -> None:
+        """Send the messages of the calls made this loop turn, and write them in one write
+        with whatever else the protocol has to send (pongs, the closing handshake)."""
+        transport, ws, outgoing = self.transport, self.ws, self._outgoing
+        if transport is None or transport.is_closing():
+            outgoing.clear()
+            return
+        if outgoing:
+            if ws.state is _OPEN:  # else the link is ending, and fails their calls
+                for message in outgoing:
+                    ws.send_binary(message)
+            outgoing.clear()
+        chunks = ws.data_to_send()
+        if chunks:
+            transport.write(b"".join(chunks))
+            if not chunks[-1]:  # the end of the stream: the closing handshake is over
+                transport.close()
+
+    async def drained(self) -> None:
+        """Wait until the socket takes writes again (or the link ends)."""
+        while self.paused and self.ended is None:
+            if self._drained is None:
+                self._drained = self.loop.create_future()
+            await asyncio.shield(self._drained)
+
+    def _wake_writers(self) -> None:
+        if self._drained is not None:
+            if not self._drained.done():
+                self._drained.set_result(None)
+            self._drained = None
+
+    # ------------------------------------------------------------------ deadlines
+
+    def _set_timer(self, when: float) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer_at = when
+        self._timer = self.loop.call_at(when, self._expire)
+
+    def _expire(self) -> None:
+        """The earliest deadline came: fail the calls that ran out; wait for the next one."""
+        self._timer, self._timer_at = None, math.inf
+        now = self.loop.time()
+        expired = [rid for rid, (_, deadline) in self.pending.items() if deadline <= now]
+        for request_id in expired:
+            future, _ = self.pending.pop(request_id)
+            self.owner._abandon(request_id)
+            if not future.done():
+                future.set_exception(_DeadlinePassed())
+        earliest = min((deadline for _, deadline in self.pending.values()), default=math.inf)
+        if earliest < math.inf:
+            self._set_timer(earliest)
+
+    # ------------------------------------------------------------------ keepalive
+
+    def start_keepalive(self, interval: float | None) -> None:
+        """Ping every `interval` seconds; a pong must come before the next ping is due."""
+        if interval is not None:
+            self._keepalive = self.loop.call_later(interval, self._keep_alive, interval)
+
+    def _keep_alive(self, interval: float) -> None:
+        if self.ended is not None:
+            return
+        if self._ping is not None:
+            self.end(f"the keepalive ping got no pong within {interval} s: the link is dead")
+            self.ws.fail(CloseCode.INTERNAL_ERROR, "keepalive ping timeout")
+            self._flush()
+            self.abort()
+            return
+        self._ping = os.urandom(4)
+        self.ws.send_ping(self._ping)
+        self._flush()
+        self._keepalive = self.loop.call_later(interval, self._keep_alive, interval)
+
+    # ------------------------------------------------------------------ ending
+
+    def end(self, reason: str, failed: bool = False) -> None:
+        """The link is over (once): stop its timers and let the transport fail its calls."""
+        if self.ended is not None:
+            return
+        for timer in (self._timer, self._keepalive):
+            if timer is not None:
+                timer.cancel()
+        self._timer_at = math.inf
+        self._outgoing.clear()  # their calls fail now: they must not run after all
+        self.owner._link_ended(self, reason, failed)
+        self._wake_writers()
+
+    def abort(self) -> None:
+        """Drop the TCP connection now, without waiting for anything."""
+        if self.transport is not None:
+            self.transport.abort()
+
+    async def close(self) -> None:
+        """The closing handshake: a close frame, then the server closes the TCP connection
+        (or, after `CLOSE_TIMEOUT`, this side drops it)."""
+        if self.transport is None:
+            return
+        if self.ws.state is _OPEN:
+            self._flush()  # the calls made this loop turn go before the close frame
+            self.ws.send_close(CloseCode.NORMAL_CLOSURE)
+            self._flush()
+        if not self.lost.done():
+            await asyncio.wait({self.lost}, timeout=ws_blocking.CLOSE_TIMEOUT)
+        if not self.lost.done():  # the server did not close it: drop it, then see it closed
+            self.abort()
+            await asyncio.wait({self.lost}, timeout=ws_blocking.CLOSE_TIMEOUT)
 
 
 class AsyncWsTransport(AsyncRpcClient):
@@ -132,7 +414,7 @@ class AsyncWsTransport(AsyncRpcClient):
         return self._reconnects
 
     async def connect(self) -> Self:
-        """Open the WebSocket (if not open yet) and start its reader task."""
+        """Open the WebSocket, if it is not open yet."""
         try:
             async with asyncio.timeout(self._connect_timeout):
                 await self._wait_for_link()
@@ -147,69 +429,70 @@ class AsyncWsTransport(AsyncRpcClient):
 
     async def _call(self, request: Request) -> Any:
         timeout = self._call_timeout.get()
-        pending: dict[int, asyncio.Future[Any]] | None = None
-        request_id = 0
-        try:
-            # One deadline for connecting, sending and waiting, so neither a link that is
-            # down nor a server that stops reading can hold a caller past its timeout.
-            async with asyncio.timeout(timeout) as deadline:
-                link = self._link
-                while True:
-                    if link is None:
-                        link = await self._wait_for_link()
-                    if self._scopes.any_lost:
-                        self._scopes.check(request, self.url)
-                    wire = self._live.translate(request) if self._live.rebound else request
-                    request_id, frame = self._protocol.encode_request(wire)
-                    if len(frame) > ws_blocking.MAX_MESSAGE_SIZE:
-                        raise payload_too_large(request.method, len(frame))
-                    future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-                    pending = link.pending
-                    pending[request_id] = future
-                    if link.ended is None:
-                        try:
-                            await link.socket.send(frame)
-                            break
-                        except (ConnectionClosed, OSError) as exc:
-                            reason = str(exc)
-                    else:
-                        reason = link.ended
-                    # Not sent: safe to send on the next link, if there is to be one.
-                    del pending[request_id]
-                    pending = None
-                    if self._reconnect is None or self._closed:
-                        raise SurrealConnectionError(
-                            f"{request.method}() was not sent: the connection to {self.url} was"
-                            f" lost ({reason})"
-                        )
-                    await self._leave_link(link)
-                    link = None
-                del frame  # it holds the parameters, credentials included
-                result = await future
-        except TimeoutError:
-            if not deadline.expired():
-                raise
-            if pending is None:
+        loop = asyncio.get_running_loop()
+        # One deadline for connecting, sending and waiting, so neither a link that is down
+        # nor a server that stops reading can hold a caller past its timeout.
+        deadline = math.inf if timeout is None else loop.time() + timeout
+        link = self._link
+        while True:
+            if link is None or link.paused:
+                link = await self._link_to_send_on(link, request, timeout, deadline)
+            if self._scopes.any_lost:
+                self._scopes.check(request, self.url)
+            wire = self._live.translate(request) if self._live.rebound else request
+            request_id, frame = self._protocol.encode_request(wire)
+            if len(frame) > ws_blocking.MAX_MESSAGE_SIZE:
+                raise payload_too_large(request.method, len(frame))
+            future: asyncio.Future[Any] = loop.create_future()
+            if link.send(request_id, future, deadline, frame):
+                break
+            # Not sent: safe to send on the next link, if there is to be one.
+            if self._reconnect is None or self._closed:
                 raise SurrealConnectionError(
-                    f"{request.method}() was not sent: no connection to {self.url} within"
-                    f" {timeout} s ({self._attempts} failed attempts to reconnect so far)"
-                ) from None
+                    f"{request.method}() was not sent: the connection to {self.url} was"
+                    f" lost ({link.ended})"
+                )
+            link = None
+        del frame  # it holds the parameters, credentials included
+        try:
+            result = await future
+        except _DeadlinePassed:
             raise SurrealTimeoutError(
                 f"{request.method}() got no reply within {timeout} s;"
                 " the connection is still usable"
             ) from None
-        finally:
-            if pending is not None and pending.pop(request_id, None) is not None:
-                self._abandon(request_id)  # timed out or cancelled
+        except asyncio.CancelledError:
+            if link.pending.pop(request_id, None) is not None:
+                self._abandon(request_id)
+            raise
         if request.method in STATE_METHODS:
             self._after_call(request, result)
         return result
 
-    async def _leave_link(self, link: _Link) -> None:
-        """A send failed on `link`: make sure it ends, and wait until the reader saw it."""
-        link.socket.transport.abort()  # wake the reader now, not after the closing handshake
-        while self._link is link:
-            await asyncio.sleep(0.005)
+    async def _link_to_send_on(
+        self, link: _Link | None, request: Request, timeout: float | None, deadline: float
+    ) -> _Link:
+        """A link that takes writes: connect, or wait for the reconnect, or for a full write
+        buffer to drain, within the call's deadline (the call was not sent if it runs out)."""
+        try:
+            async with asyncio.timeout_at(None if deadline == math.inf else deadline) as limit:
+                if link is not None:
+                    await link.drained()
+                    if link.ended is None:
+                        return link
+                return await self._wait_for_link()
+        except TimeoutError:
+            if not limit.expired():
+                raise
+            if link is not None and link.ended is None:
+                raise SurrealTimeoutError(
+                    f"{request.method}() was not sent within {timeout} s: the server does not"
+                    " read what this connection sends"
+                ) from None
+            raise SurrealConnectionError(
+                f"{request.method}() was not sent: no connection to {self.url} within"
+                f" {timeout} s ({self._attempts} failed attempts to reconnect so far)"
+            ) from None
 
     def _after_call(self, request: Request, result: Any) -> None:
         method = request.method
@@ -240,10 +523,9 @@ class AsyncWsTransport(AsyncRpcClient):
                     raise self._connection_error()
                 link = await self._open_link()
                 if self._closed:
-                    await _close_socket(link.socket)
+                    await link.close()
                     raise self._connection_error()
                 self._link = link
-                self._start_reader(link)
                 return link
 
     def _connection_error(self) -> SurrealConnectionError:
@@ -253,75 +535,68 @@ class AsyncWsTransport(AsyncRpcClient):
         return SurrealConnectionError(str(self._lost))
 
     async def _open_link(self) -> _Link:
-        # wss:// without ssl= gets websockets' default: verify against the system's CAs
-        tls: dict[str, Any] = {} if self._ssl is None else {"ssl": self._ssl}
+        """Connect (TCP, TLS for wss://, the WebSocket handshake) within connect_timeout."""
+        loop = asyncio.get_running_loop()
         try:
-            socket = await connect(
-                self._url.endpoint,
-                subprotocols=[Subprotocol("cbor")],
-                open_timeout=self._connect_timeout,
-                ping_interval=self._keepalive_interval,
-                ping_timeout=self._keepalive_interval,
-                close_timeout=ws_blocking.CLOSE_TIMEOUT,
-                max_size=ws_blocking.MAX_MESSAGE_SIZE,
-                compression=None,
-                logger=WEBSOCKETS_LOGGER,
-                **tls,
-            )
+            uri = parse_uri(self._url.endpoint)
+        except InvalidURI as exc:
+            raise connection_failed(self.url, exc) from None
+        ws = ClientProtocol(
+            uri,
+            subprotocols=[Subprotocol("cbor")],
+            max_size=ws_blocking.MAX_MESSAGE_SIZE,
+            logger=WEBSOCKETS_LOGGER,
+        )
+        link = _Link(self, ws)
+        tls: ssl_module.SSLContext | None = None
+        if uri.secure:  # without ssl=: verify against the system's CAs
+            tls = self._ssl if self._ssl is not None else ssl_module.create_default_context()
+        try:
+            async with asyncio.timeout(self._connect_timeout):
+                await loop.create_connection(
+                    lambda: link,
+                    uri.host,
+                    uri.port,
+                    ssl=tls,
+                    server_hostname=uri.host if tls is not None else None,
+                )
+                await link.opened
         except TimeoutError:
+            link.abort()
             raise SurrealConnectionError(
                 f"cannot connect to {self.url}: no connection within {self._connect_timeout} s"
                 " (connect_timeout)"
             ) from None
-        except (OSError, InvalidHandshake, InvalidURI) as exc:
+        except (OSError, InvalidHandshake) as exc:
+            link.abort()
             raise connection_failed(self.url, exc) from None
-        if socket.subprotocol != "cbor":
-            await _close_socket(socket)
+        except BaseException:
+            link.abort()
+            raise
+        if ws.subprotocol != "cbor":
+            await link.close()
             raise SurrealConnectionError(
                 f"{self.url} did not accept the CBOR subprotocol: is it a SurrealDB server?"
             )
-        return _Link(socket)
+        link.start_keepalive(self._keepalive_interval)
+        return link
 
-    def _start_reader(self, link: _Link) -> None:
-        link.reader = asyncio.create_task(self._read_frames(link))
+    # ------------------------------------------------------------------ received frames
 
-    # ------------------------------------------------------------------ the reader
-
-    async def _read_frames(self, link: _Link) -> None:
-        """The reader task: route every frame of one link until it closes."""
-        socket, pending, route = link.socket, link.pending, self._route
-        reason = "the server closed the connection"
-        failed = False
+    def _receive(self, pending: dict[int, tuple[asyncio.Future[Any], float]], data: bytes) -> None:
+        """Route one message of a link: a reply to its caller, a notification to its buffer."""
         try:
-            async for frame in socket:
-                if isinstance(frame, str):
-                    logger.warning("dropped a text frame: this client speaks CBOR only")
-                    continue
-                try:
-                    event = self._protocol.decode_frame(frame)
-                except Exception as exc:  # decoding never raises; should it, drop the frame
-                    logger.warning("dropped a frame that could not be decoded: %r", exc)
-                    continue
-                route(pending, event)
-        except ConnectionClosed as exc:
-            reason = f"the connection closed ({exc})"
-        except asyncio.CancelledError:  # the event loop is shutting down: no reconnecting
-            reason = "the connection was closed (its reader task was cancelled)"
-            failed = True
-            raise
-        except Exception as exc:  # the reader must never die silently
-            logger.exception("the WebSocket reader failed")
-            reason = f"the reader failed: {exc!r}"
-            failed = True
-            # Nothing reads the socket any more: close it, so no caller can wait on it.
-            await _close_socket(socket)
-        finally:
-            self._link_ended(link, reason, failed)
+            event = self._protocol.decode_frame(data)
+        except Exception as exc:  # decoding never raises; should it, drop the frame
+            logger.warning("dropped a frame that could not be decoded: %r", exc)
+            return
+        self._route(pending, event)
 
-    def _route(self, pending: dict[int, asyncio.Future[Any]], event: Event) -> None:
+    def _route(self, pending: dict[int, tuple[asyncio.Future[Any], float]], event: Event) -> None:
         if type(event) is Reply:
-            future = pending.pop(event.id, None)
-            if future is not None:
+            entry = pending.pop(event.id, None)
+            if entry is not None:
+                future = entry[0]
                 if not future.done():  # done: its caller was cancelled
                     future.set_result(event.result)
             else:
@@ -329,8 +604,9 @@ class AsyncWsTransport(AsyncRpcClient):
         elif isinstance(event, Notification):
             self._live.deliver(event.notification)
         elif isinstance(event, ErrorReply):
-            future = pending.pop(event.id, None)
-            if future is not None:
+            entry = pending.pop(event.id, None)
+            if entry is not None:
+                future = entry[0]
                 if not future.done():
                     future.set_exception(event.error)
             else:
@@ -358,7 +634,7 @@ class AsyncWsTransport(AsyncRpcClient):
     # ------------------------------------------------------------------ endings
 
     def _link_ended(self, link: _Link, reason: str, failed: bool) -> None:
-        """A link's socket is gone: fail its pending calls; reconnect, or end everything."""
+        """A link is over: fail its pending calls; reconnect, or end everything."""
         link.ended = reason
         current = self._link is link
         if current:
@@ -366,7 +642,7 @@ class AsyncWsTransport(AsyncRpcClient):
         closed = self._closed
         reconnect = (
             current
-            and not failed  # a reader that crashed is a bug, not a dropped link
+            and not failed  # a reader that failed is a bug, not a dropped link
             and not closed
             and self._lost is None
             and self._reconnect is not None
@@ -390,7 +666,7 @@ class AsyncWsTransport(AsyncRpcClient):
     def _fail_pending(self, link: _Link, message: str) -> None:
         pending = link.pending
         while pending:
-            _, future = pending.popitem()
+            _, (future, _) = pending.popitem()
             if not future.done():
                 future.set_exception(SurrealConnectionError(message))
 
@@ -408,14 +684,9 @@ class AsyncWsTransport(AsyncRpcClient):
             with contextlib.suppress(BaseException):
                 await asyncio.wait_for(reconnector, _CLOSE_WAIT)
         for open_link in (link, replay_link):
-            if open_link is None:
-                continue
-            await _close_socket(open_link.socket)
-            reader = open_link.reader
-            if reader is not None and reader is not current:
-                with contextlib.suppress(TimeoutError, asyncio.CancelledError):
-                    await asyncio.wait_for(reader, _CLOSE_WAIT)
-            self._fail_pending(open_link, f"the connection was closed: {self.url}")
+            if open_link is not None:
+                open_link.end("the connection was closed")  # its pending calls fail now
+                await open_link.close()
         self._live.close()
 
     # ------------------------------------------------------------------ reconnecting
@@ -436,16 +707,15 @@ class AsyncWsTransport(AsyncRpcClient):
                 error: SurrealError = exc
             else:
                 if self._closed:
-                    await _close_socket(link.socket)
+                    await link.close()
                     return
                 self._replay_link = link
-                self._start_reader(link)
                 try:
                     await self._restore(link, groups)
                 except (SurrealConnectionError, SurrealTimeoutError) as exc:
                     error = exc
                 except SurrealError as exc:
-                    await _close_socket(link.socket)
+                    await link.close()
                     self._give_up(
                         f"the connection to {self.url} dropped; a new one was opened, but"
                         f" restoring the session on it failed: {exc}"
@@ -457,7 +727,7 @@ class AsyncWsTransport(AsyncRpcClient):
                     error = SurrealConnectionError("the new link dropped while it was restored")
                 finally:
                     self._replay_link = None
-                await _close_socket(link.socket)
+                await link.close()
             if self._closed:
                 return
             attempt += 1
@@ -531,22 +801,17 @@ class AsyncWsTransport(AsyncRpcClient):
         """Send one request on a given link and wait for its reply (connect_timeout)."""
         request_id, frame = self._protocol.encode_request(request)
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        link.pending[request_id] = future
+        deadline = link.loop.time() + self._connect_timeout
+        if not link.send(request_id, future, deadline, frame):
+            raise SurrealConnectionError(f"the new link dropped ({link.ended})")
+        del frame
         try:
-            if link.ended is not None:
-                raise SurrealConnectionError(f"the new link dropped ({link.ended})")
-            try:
-                await link.socket.send(frame)
-            except (ConnectionClosed, OSError) as exc:
-                raise SurrealConnectionError(f"the new link dropped ({exc})") from None
-            del frame
-            try:
-                return await asyncio.wait_for(future, self._connect_timeout)
-            except TimeoutError:
-                raise SurrealTimeoutError(
-                    f"{request.method}() got no reply within {self._connect_timeout} s"
-                    " while the connection was restored"
-                ) from None
+            return await future
+        except _DeadlinePassed:
+            raise SurrealTimeoutError(
+                f"{request.method}() got no reply within {self._connect_timeout} s"
+                " while the connection was restored"
+            ) from None
         finally:
             if link.pending.pop(request_id, None) is not None:
                 self._abandon(request_id)
