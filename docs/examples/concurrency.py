@@ -68,10 +68,10 @@ def watch_while_working(
 def time_out_one_call(
     url: str = "ws://localhost:8000/rpc", username: str = "root", password: str = "root"
 ) -> tuple[str, str]:
-    with Surreal(url, timeout=0.25) as db:  # seconds each call may wait for its reply
+    with Surreal(url, timeout=1.0) as db:  # seconds each call may wait for its reply
         db.signin({"username": username, "password": password})
         try:
-            db.query("SLEEP 1s")
+            db.query("SLEEP 3s")
             outcome = "answered"
         except SurrealTimeoutError:
             outcome = "timed out"  # only this call gave up; its late reply will be dropped
