@@ -184,8 +184,10 @@ def run_worker(
         "--ns", config.namespace,
         "--db", config.database,
     ]  # fmt: skip
-    # The bench package and our sources, whether or not the client is installed.
-    path = os.pathsep.join([str(ROOT), str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])
+    # The bench package, and our sources whether or not our client is installed; never our
+    # sources for the official SDK, which is imported as `surrealdb` too.
+    paths = [str(ROOT)] if client == "official" else [str(ROOT), str(ROOT / "src")]
+    path = os.pathsep.join([*paths, os.environ.get("PYTHONPATH", "")])
     env = {**os.environ, "PYTHONPATH": path, "PYTHONDONTWRITEBYTECODE": "1"}
     try:
         done = subprocess.run(
