@@ -14,7 +14,7 @@ from surrealdb import AsyncSurreal, RecordID, Surreal, SurrealTimeoutError
 def threads_share_one_connection(
     url: str = "ws://localhost:8000/rpc", username: str = "root", password: str = "root"
 ) -> int:
-    with Surreal(url) as db:  # one WebSocket, one reader thread
+    with Surreal(url) as db:  # one WebSocket, shared by every thread
         db.signin({"username": username, "password": password})
         db.use("docs", "concurrency")
 
