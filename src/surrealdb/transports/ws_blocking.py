@@ -141,6 +141,14 @@ class _Waiter:
         self.wake: threading.Lock | None = None  # made the first time the caller sleeps
         self.on_reply = on_reply  # called by the reader with the result, before anything else
 
+    def wake_up(self) -> bool:
+        """Wake the caller if it sleeps (hold the link's mutex); whether it slept."""
+        if not self.sleeping:
+            return False
+        self.sleeping = False
+        self.wake.release()  # type: ignore[union-attr]
+        return True
+
 
 class _Link:
     """One WebSocket, the calls waiting for a reply on it, and who reads it.
@@ -178,6 +186,13 @@ class _Link:
         self.leads = 0  # how many times a caller took the read role
         self.replies = 0  # how many replies were routed
         self.next_ping = 0.0
+
+    def wake_next_sleeper(self) -> None:
+        """Wake the longest-sleeping caller, to take the read role (hold `mutex`)."""
+        sleepers = self.sleepers
+        while sleepers:
+            if sleepers.popleft().wake_up():
+                return
 
     def wait_ended(self, timeout: float) -> bool:
         """Wait up to `timeout` seconds for the link to end; whether it has."""
@@ -500,13 +515,7 @@ class BlockingWsTransport(BlockingRpcClient):
         """Give up the read role, and wake the longest-sleeping caller to take it."""
         with link.mutex:
             link.reader = None
-            sleepers = link.sleepers
-            while sleepers:
-                waiter = sleepers.popleft()
-                if waiter.sleeping:
-                    waiter.sleeping = False
-                    waiter.wake.release()  # type: ignore[union-attr]
-                    return
+            link.wake_next_sleeper()
 
     @staticmethod
     def _stop_sleeping(link: _Link, waiter: _Waiter) -> None:
@@ -517,15 +526,8 @@ class BlockingWsTransport(BlockingRpcClient):
                 waiter.sleeping = False
             else:  # woken just now: the lock was released; hold it again
                 waiter.wake.acquire()  # type: ignore[union-attr]
-            if link.reader is not None:
-                return
-            sleepers = link.sleepers
-            while sleepers:
-                other = sleepers.popleft()
-                if other.sleeping:
-                    other.sleeping = False
-                    other.wake.release()  # type: ignore[union-attr]
-                    return
+            if link.reader is None:
+                link.wake_next_sleeper()
 
     @staticmethod
     def _take_role(link: _Link) -> bool:
@@ -607,9 +609,7 @@ class BlockingWsTransport(BlockingRpcClient):
             waiter.result = result
             waiter.error = error
             waiter.done = True
-            if waiter.sleeping:
-                waiter.sleeping = False
-                waiter.wake.release()  # type: ignore[union-attr]
+            waiter.wake_up()
 
     def _drop_reply(self, request_id: int, error: BaseException | None = None) -> None:
         """Log a reply nobody waits for: expected (debug) after a timeout, else a warning."""
