@@ -23,7 +23,12 @@ from surrealdb.transports.base import (
     SSLOption,
     connection_failed,
 )
-from surrealdb.transports.http_blocking import MAX_IDLE, http_failed, parse_http_response
+from surrealdb.transports.http_blocking import (
+    MAX_IDLE,
+    StaleConnection,
+    exchange_failed,
+    parse_http_response,
+)
 from surrealdb.transports.http_state import HttpSessionState, LocalResult
 from surrealdb.transports.http_wire import (
     HttpExchange,
@@ -33,10 +38,6 @@ from surrealdb.transports.http_wire import (
     ResponseFailed,
     http_target,
 )
-
-
-class _StaleConnection(Exception):
-    """A reused keep-alive connection turned out closed by the server before it answered."""
 
 
 class _CallTimedOut(Exception):
@@ -177,12 +178,12 @@ class AsyncHttpTransport(AsyncRpcClient):
                 continue
             try:
                 return await self._exchange(protocol, outgoing, deadline, timeout, method)
-            except _StaleConnection:
+            except StaleConnection:
                 break  # the server closed it while it was idle: once more, on a new one
         protocol = await self._new_connection(loop)
         try:
             return await self._exchange(protocol, outgoing, deadline, timeout, method)
-        except _StaleConnection:  # never raised for a new connection; for the type checker
+        except StaleConnection:  # never raised for a new connection; for the type checker
             raise SurrealConnectionError(f"{self.url} closed the connection") from None
 
     async def _exchange(
@@ -213,11 +214,7 @@ class AsyncHttpTransport(AsyncRpcClient):
             ) from None
         except (ResponseFailed, OSError) as exc:
             self._discard(protocol)
-            if self._closed:
-                raise SurrealConnectionError(f"the connection to {self.url} was closed") from None
-            if reused and exchange.received == 0 and _dropped(exc):
-                raise _StaleConnection from None
-            raise http_failed(self.url, exc) from None
+            raise exchange_failed(self.url, exc, self._closed, reused, exchange) from None
         except BaseException:  # cancelled: the response may still come, on no one's behalf
             self._discard(protocol)
             raise
@@ -277,10 +274,3 @@ class AsyncHttpTransport(AsyncRpcClient):
         self._idle.clear()
         for protocol in protocols:
             protocol.close()
-
-
-def _dropped(exc: Exception) -> bool:
-    """Whether `exc` is what a connection the server had already closed gives."""
-    if isinstance(exc, ResponseFailed):
-        return exc.nothing_received
-    return isinstance(exc, ConnectionResetError | BrokenPipeError | ConnectionAbortedError)

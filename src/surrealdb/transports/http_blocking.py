@@ -50,7 +50,7 @@ DROPPED = (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
 """What sending on, or reading from, a connection the server has closed raises."""
 
 
-class _StaleConnection(Exception):
+class StaleConnection(Exception):
     """A reused keep-alive connection turned out closed by the server before it answered."""
 
 
@@ -136,12 +136,12 @@ class BlockingHttpTransport(BlockingRpcClient):
         if connection is not None:
             try:
                 return self._exchange(connection, outgoing, deadline, timeout, method)
-            except _StaleConnection:
+            except StaleConnection:
                 pass  # the server closed it while it was idle: once more, on a new one
         connection = self._new_connection()
         try:
             return self._exchange(connection, outgoing, deadline, timeout, method)
-        except _StaleConnection:  # never raised for a new connection; for the type checker
+        except StaleConnection:  # never raised for a new connection; for the type checker
             raise SurrealConnectionError(f"{self.url} closed the connection") from None
 
     def _exchange(
@@ -175,11 +175,7 @@ class BlockingHttpTransport(BlockingRpcClient):
             ) from None
         except (ResponseFailed, OSError) as exc:
             self._discard(connection)
-            if self._closed:
-                raise SurrealConnectionError(f"the connection to {self.url} was closed") from None
-            if reused and exchange.received == 0 and _dropped(exc):
-                raise _StaleConnection from None
-            raise http_failed(self.url, exc) from None
+            raise exchange_failed(self.url, exc, self._closed, reused, exchange) from None
         except BaseException:
             self._discard(connection)
             raise
@@ -258,6 +254,19 @@ def _wait_at_most(connection: _HttpConnection, deadline: float | None) -> None:
     if deadline is not None:
         connection.timeout = max(deadline - time.monotonic(), 0.000_001)
         connection.sock.settimeout(connection.timeout)
+
+
+def exchange_failed(
+    url: str, exc: Exception, closed: bool, reused: bool, exchange: HttpExchange
+) -> Exception:
+    """What a request that got no response raises: the transport was closed meanwhile, or a
+    reused connection was found already closed by the server (`StaleConnection`: to be sent
+    once more, on a new connection), or the server cannot be reached."""
+    if closed:
+        return SurrealConnectionError(f"the connection to {url} was closed")
+    if reused and exchange.received == 0 and _dropped(exc):
+        return StaleConnection()
+    return http_failed(url, exc)
 
 
 def _dropped(exc: Exception) -> bool:
