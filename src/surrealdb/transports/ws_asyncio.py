@@ -23,7 +23,7 @@ import contextlib
 import math
 import os
 import ssl as ssl_module
-from typing import Any, Self, cast
+from typing import Any, Self
 
 from websockets.client import ClientProtocol
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
@@ -71,11 +71,12 @@ from surrealdb.transports.ws_blocking import (
     WEBSOCKETS_LOGGER,
     payload_too_large,
 )
+from surrealdb.transports.ws_link import MessageAssembler
 
 _CLOSE_WAIT = 5.0
 """Seconds to wait for the reconnect task to stop when closing, at most."""
 
-_BINARY, _TEXT, _CONTINUATION, _PONG = Opcode.BINARY, Opcode.TEXT, Opcode.CONT, Opcode.PONG
+_PONG = Opcode.PONG
 _OPEN = State.OPEN
 
 
@@ -102,8 +103,7 @@ class _Link(asyncio.Protocol):
         self.opened: asyncio.Future[None] = self.loop.create_future()  # the opening handshake
         self.lost: asyncio.Future[None] = self.loop.create_future()  # the socket is closed
         self._drained: asyncio.Future[None] | None = None
-        self._fragments: list[bytes] = []
-        self._fragmented_text = False
+        self._assembler = MessageAssembler()
         self._timer: asyncio.TimerHandle | None = None  # for the earliest deadline
         self._timer_at = math.inf
         self._keepalive: asyncio.TimerHandle | None = None
@@ -173,32 +173,17 @@ class _Link(asyncio.Protocol):
         self._flush()  # pongs, and the closing handshake
 
     def _frame(self, frame: Frame) -> None:
-        """One frame received: a message (or its last fragment) is routed to its caller."""
-        opcode = frame.opcode
-        data = cast(bytes, frame.data)  # a bytearray: the decoder takes it as it takes bytes
-        if opcode is _BINARY:
-            if frame.fin:
-                self.owner._receive(self.pending, data)
-            else:
-                self._fragments = [data]
-                self._fragmented_text = False
-        elif opcode is _CONTINUATION:
-            self._fragments.append(data)
-            if frame.fin:
-                message, self._fragments = b"".join(self._fragments), []
-                if self._fragmented_text:
-                    logger.warning("dropped a text frame: this client speaks CBOR only")
-                else:
-                    self.owner._receive(self.pending, message)
-        elif opcode is _TEXT:
-            if frame.fin:
-                logger.warning("dropped a text frame: this client speaks CBOR only")
-            else:
-                self._fragments = [data]
-                self._fragmented_text = True
-        elif opcode is _PONG and data == self._ping:
-            self._ping = None
+        """One frame received: the message it completes is routed to its caller."""
+        if frame.opcode is _PONG:
+            if frame.data == self._ping:
+                self._ping = None
+            return
         # Pings are answered by the protocol; a close frame shows in its state.
+        message = self._assembler.message(frame)
+        if isinstance(message, str):
+            logger.warning("dropped a text frame: this client speaks CBOR only")
+        elif message is not None:
+            self.owner._receive(self.pending, message)
 
     def _not_open(self) -> None:
         """The protocol left the OPEN state: the handshake failed, or the link is closing."""

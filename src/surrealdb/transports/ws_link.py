@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from contextlib import suppress
-from typing import Self
+from typing import Self, cast
 
 from websockets.client import ClientProtocol
 from websockets.frames import CloseCode, Frame, Opcode
@@ -42,6 +42,41 @@ _BINARY, _TEXT, _CONT, _PONG = Opcode.BINARY, Opcode.TEXT, Opcode.CONT, Opcode.P
 
 class LinkClosed(ConnectionError):
     """The WebSocket has ended (or is ending); the message says how, e.g. with the close code."""
+
+
+class MessageAssembler:
+    """Whole messages from the data frames websockets' sans-I/O protocol parses (sans-I/O).
+
+    The protocol yields frames, fragments included; joining them into messages is left to the
+    I/O layer. Both WebSocket transports use this one. The protocol has already checked the
+    order of the frames (no continuation without a start), so no check is repeated here.
+    """
+
+    __slots__ = ("_fragments", "_text")
+
+    def __init__(self) -> None:
+        self._fragments: list[bytes] = []  # the frames so far of a message that is not whole
+        self._text = False  # whether that message is text
+
+    def message(self, frame: Frame) -> bytes | str | None:
+        """The message `frame` completes (binary as bytes, text as str), or None: a fragment
+        of one not whole yet, or a control frame (the caller looks at pongs itself)."""
+        opcode = frame.opcode
+        # A bytearray from the protocol: taken as it is, as bytes are (no copy).
+        data = cast(bytes, frame.data)
+        if opcode is _BINARY or opcode is _TEXT:
+            if not frame.fin:
+                self._fragments = [data]
+                self._text = opcode is _TEXT
+                return None
+            return data if opcode is _BINARY else data.decode(errors="replace")
+        if opcode is _CONT:
+            self._fragments.append(data)
+            if not frame.fin:
+                return None
+            message, self._fragments = b"".join(self._fragments), []
+            return message.decode(errors="replace") if self._text else message
+        return None
 
 
 def _waiter(sock: socket.socket, *, writing: bool) -> Callable[[float | None], bool]:
@@ -114,8 +149,7 @@ class WsLink:
         self._readable = _waiter(sock, writing=False)  # for the reader
         self._writable = _waiter(sock, writing=True)  # for the writer
         self._peek = _waiter(sock, writing=False)  # for `readable_now()`
-        self._fragments: list[bytes] | None = None  # a message that came in several frames
-        self._fragmented_text = False
+        self._assembler = MessageAssembler()
         self._closing_deadline: float | None = None  # when to stop waiting for the server's EOF
         self._early = early or []  # frames that came with the handshake's response
         self._ping_payload = b""
@@ -324,28 +358,15 @@ class WsLink:
     def _messages(self, events: Sequence[object]) -> list[bytes | str]:
         """The complete messages among received frames; notes pongs to our pings."""
         messages: list[bytes | str] = []
+        assemble = self._assembler.message
         for frame in events:
             if not isinstance(frame, Frame):
                 continue
-            opcode = frame.opcode
-            if opcode is _BINARY or opcode is _TEXT:
-                if frame.fin:
-                    data = bytes(frame.data)
-                    messages.append(data if opcode is _BINARY else data.decode(errors="replace"))
-                else:
-                    self._fragments = [bytes(frame.data)]
-                    self._fragmented_text = opcode is _TEXT
-            elif opcode is _CONT:
-                fragments = self._fragments
-                if fragments is not None:  # the protocol checked the order of frames
-                    fragments.append(bytes(frame.data))
-                    if frame.fin:
-                        self._fragments = None
-                        data = b"".join(fragments)
-                        text = self._fragmented_text
-                        messages.append(data.decode(errors="replace") if text else data)
-            elif opcode is _PONG and frame.data == self._ping_payload:
-                self.ping_sent_at = None
+            if frame.opcode is _PONG:
+                if frame.data == self._ping_payload:
+                    self.ping_sent_at = None
+            elif (message := assemble(frame)) is not None:
+                messages.append(message)
         return messages
 
     def _tls_pending(self, tls: ssl_module.SSLSocket) -> bool:
