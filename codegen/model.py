@@ -84,6 +84,8 @@ class Param(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     default: str | None = None
     encode: str | None = None
     wire: ParamWire = "param"
+    secret: bool = False
+    """A password or token: the generated method drops its reference once the request is built."""
 
 
 class Overload(msgspec.Struct, forbid_unknown_fields=True, frozen=True):

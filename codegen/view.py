@@ -36,6 +36,7 @@ class ParamView:
     default: str | None
     wire_expression: str
     is_session: bool
+    secret: bool = False
 
     @property
     def declaration(self) -> str:
@@ -99,6 +100,11 @@ class MethodView:
     def arguments(self) -> str:
         """The parameters passed on to the request builder."""
         return ", ".join(param.name for param in self.params)
+
+    @property
+    def secret_arguments(self) -> str:
+        """The parameters holding a password or token, dropped once the request is built."""
+        return ", ".join(param.name for param in self.params if param.secret)
 
     @property
     def request_expression(self) -> str:
@@ -278,6 +284,7 @@ def _param_view(schema: Schema, param: Param) -> ParamView:
         default=param.default,
         wire_expression=expression,
         is_session=param.wire == "session",
+        secret=param.secret,
     )
 
 

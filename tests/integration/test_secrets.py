@@ -38,7 +38,6 @@ from tests.server import RunningServer, start_gateway
 PASSWORD = f"pw-{secrets.token_hex(8)}"
 WRONG = f"wrong-{secrets.token_hex(8)}"
 SOURCE = Path(surrealdb.__file__).parent
-GENERATED = SOURCE / "_generated"
 
 
 @pytest.fixture
@@ -73,14 +72,14 @@ def captured() -> Iterator[io.StringIO]:
 def our_frames_locals(error: BaseException) -> str:
     """The traceback formatted with the locals of this client's own frames.
 
-    The generated method's frame (`signin(self, credentials)`) holds the caller's own
-    argument, and is left out with the caller's frames: only what this client keeps counts.
+    The generated methods' frames count too: `signin(self, credentials)` drops its reference
+    to the credentials once the request is built. Only the caller's own frames are left out.
     """
     summary = traceback.TracebackException.from_exception(error, capture_locals=True)
     lines: list[str] = []
     for frame in summary.stack:
         path = Path(frame.filename)
-        if SOURCE in path.parents and GENERATED not in path.parents:
+        if SOURCE in path.parents:
             lines.append(f"{frame.filename}:{frame.lineno} {frame.name}")
             lines.extend(f"    {name} = {value}" for name, value in (frame.locals or {}).items())
     return "\n".join(lines)

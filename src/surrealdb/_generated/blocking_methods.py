@@ -76,6 +76,7 @@ class BlockingSurrealMethods(ABC):
         Transports: WebSocket, HTTP, embedded.
         """
         request = _requests.signup(credentials)
+        del credentials  # kept hidden in the request, not in this frame's locals
         return _replies.token(self._call(request), request)
 
     def signin(self, credentials: Mapping[str, Any]) -> Token:
@@ -92,6 +93,7 @@ class BlockingSurrealMethods(ABC):
         Transports: WebSocket, HTTP, embedded.
         """
         request = _requests.signin(credentials)
+        del credentials  # kept hidden in the request, not in this frame's locals
         return _replies.token(self._call(request), request)
 
     def authenticate(self, token: str | Tokens) -> None:
@@ -103,6 +105,7 @@ class BlockingSurrealMethods(ABC):
         Transports: WebSocket, HTTP, embedded.
         """
         request = _requests.authenticate(token)
+        del token  # kept hidden in the request, not in this frame's locals
         return _replies.nothing(self._call(request), request)
 
     def refresh(self, tokens: Tokens) -> Tokens:
@@ -114,6 +117,7 @@ class BlockingSurrealMethods(ABC):
         Transports: WebSocket, HTTP, embedded.
         """
         request = _requests.refresh(tokens)
+        del tokens  # kept hidden in the request, not in this frame's locals
         return _replies.tokens(self._call(request), request)
 
     def revoke(self, tokens: Tokens) -> None:
@@ -125,6 +129,7 @@ class BlockingSurrealMethods(ABC):
         Transports: WebSocket, HTTP, embedded.
         """
         request = _requests.revoke(tokens)
+        del tokens  # kept hidden in the request, not in this frame's locals
         return _replies.nothing(self._call(request), request)
 
     def invalidate(self) -> None:

@@ -15,7 +15,7 @@ from uuid import UUID
 
 from surrealdb import _replies
 from surrealdb._generated import requests as _requests
-from surrealdb.api_types import Record, Resource
+from surrealdb.api_types import Record, Resource, Tokens
 from surrealdb.protocol import Request
 from surrealdb.values import RecordID, Table
 
@@ -54,6 +54,18 @@ class BlockingSurrealMethods(ABC):
         """
         request = _requests.live(table, diff)
         return _replies.uuid(self._call(request), request)
+
+    def authenticate(self, token: str | Tokens) -> None:
+        """Authenticate this connection with a token from an earlier sign-in.
+
+        Args:
+            token: The token.
+
+        Transports: WebSocket, HTTP, embedded.
+        """
+        request = _requests.authenticate(token)
+        del token  # kept hidden in the request, not in this frame's locals
+        return _replies.nothing(self._call(request), request)
 
     @overload
     def select(self, what: RecordID) -> Record | None: ...

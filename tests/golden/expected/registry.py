@@ -38,6 +38,13 @@ METHODS: dict[str, MethodInfo] = {
         ),
         None,
     ),
+    "authenticate": MethodInfo(
+        "authenticate",
+        "authenticate",
+        frozenset(["ws", "http", "embedded"]),
+        ("token",),
+        None,
+    ),
     "select": MethodInfo(
         "select",
         "select",
@@ -57,6 +64,7 @@ METHODS: dict[str, MethodInfo] = {
 TRANSPORTS_BY_WIRE: dict[str, frozenset[Transport]] = {
     "ping": frozenset(["ws", "http", "embedded"]),
     "live": frozenset(["ws"]),
+    "authenticate": frozenset(["ws", "http", "embedded"]),
     "select": frozenset(["ws", "http", "embedded"]),
     "attach": frozenset(["ws", "http", "embedded"]),
 }

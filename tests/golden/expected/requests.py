@@ -11,7 +11,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from surrealdb import _params
-from surrealdb.api_types import Resource
+from surrealdb.api_types import Resource, Tokens
 from surrealdb.protocol import Request
 from surrealdb.values import Table
 
@@ -26,6 +26,11 @@ def live(table: Table | str, diff: bool = False) -> Request:
     return Request(
         "live", _params.without_trailing_none([_params.table(table), _params.true_or_omit(diff)])
     )
+
+
+def authenticate(token: str | Tokens) -> Request:
+    """Build the `authenticate` request of `authenticate()`."""
+    return Request("authenticate", [_params.access_token(token)])
 
 
 def select(what: Resource) -> Request:
