@@ -80,18 +80,28 @@ def _embedded(text: str, scheme: str) -> ConnectionURL:
 
 
 def _network(text: str, kind: TransportKind) -> ConnectionURL:
+    if "@" in text:
+        # Anything with an "@" may be user:password@, and a password may itself hold "/", "?"
+        # or "#" (`ws://root:2024/Spring@host/rpc` would parse as host "root", port 2024):
+        # refused whole, and the URL is not echoed.
+        raise InvalidURLError(
+            "the URL holds an '@' (user:password@ credentials?): put credentials in signin(),"
+            " not in the URL: URLs end up in logs"
+        )
+    for position, character in enumerate(text):
+        if character <= " " or character == "\x7f":
+            raise InvalidURLError(
+                f"invalid URL {text!r}: it holds a space or control character"
+                f" ({character!r} at position {position})"
+            )
     try:
         parts = urlsplit(text)
         port = parts.port
     except ValueError:
-        # The parser's own message may quote a password mistaken for a port: not shown.
-        raise InvalidURLError(
-            f"invalid URL {_without_credentials(text)!r}: its host or port cannot be parsed"
-        ) from None
+        raise InvalidURLError(f"invalid URL {text!r}: its host or port cannot be parsed") from None
     if not parts.hostname:
-        raise InvalidURLError(f"the URL {_without_credentials(text)!r} names no host")
-    if parts.username or parts.password:
-        raise InvalidURLError("put credentials in signin(), not in the URL: URLs end up in logs")
+        raise InvalidURLError(f"the URL {text!r} names no host")
+    _check_host(parts.hostname, text)
     netloc = parts.netloc
     path = parts.path.rstrip("/")
     if kind == "ws":
@@ -102,6 +112,24 @@ def _network(text: str, kind: TransportKind) -> ConnectionURL:
     endpoint = urlunsplit((parts.scheme.lower(), netloc, path, parts.query, ""))
     del port  # parsed only to validate it
     return ConnectionURL(kind, endpoint, endpoint)
+
+
+def _check_host(host: str, text: str) -> None:
+    """Refuse a host name that name resolution would reject on the first call.
+
+    The same IDNA encoding the socket module applies: every label 1 to 63 characters long
+    (non-ASCII labels count in their punycode form). IPv6 literals are left to the resolver.
+    """
+    if ":" in host:
+        return
+    try:
+        host.encode("idna")
+    except UnicodeError as error:
+        reason = error.__cause__ or error  # the codec's own words: "label empty or too long"
+        raise InvalidURLError(
+            f"invalid URL {text!r}: the host name {host!r} is not valid ({reason});"
+            " each dot-separated label must be 1 to 63 characters"
+        ) from None
 
 
 def _without_credentials(text: str) -> str:
