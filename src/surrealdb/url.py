@@ -75,6 +75,7 @@ def _embedded(text: str, scheme: str) -> ConnectionURL:
     path = text.split("://", 1)[1]
     if not path:
         raise InvalidURLError(f"{text!r} names no path: use {scheme}://PATH (for example ./data)")
+    _check_characters(text, allow_space=True)  # a path may hold spaces
     endpoint = f"{scheme}://{path}"
     return ConnectionURL("embedded", endpoint, endpoint)
 
@@ -88,12 +89,7 @@ def _network(text: str, kind: TransportKind) -> ConnectionURL:
             "the URL holds an '@' (user:password@ credentials?): put credentials in signin(),"
             " not in the URL: URLs end up in logs"
         )
-    for position, character in enumerate(text):
-        if character <= " " or character == "\x7f":
-            raise InvalidURLError(
-                f"invalid URL {text!r}: it holds a space or control character"
-                f" ({character!r} at position {position})"
-            )
+    _check_characters(text, allow_space=False)
     try:
         parts = urlsplit(text)
         port = parts.port
@@ -112,6 +108,16 @@ def _network(text: str, kind: TransportKind) -> ConnectionURL:
     endpoint = urlunsplit((parts.scheme.lower(), netloc, path, parts.query, ""))
     del port  # parsed only to validate it
     return ConnectionURL(kind, endpoint, endpoint)
+
+
+def _check_characters(text: str, *, allow_space: bool) -> None:
+    """Refuse control characters (a NUL fails deep in the resolver or the file system)."""
+    for position, character in enumerate(text):
+        if character < " " or character == "\x7f" or (character == " " and not allow_space):
+            raise InvalidURLError(
+                f"invalid URL {text!r}: it holds a space or control character"
+                f" ({character!r} at position {position})"
+            )
 
 
 def _check_host(host: str, text: str) -> None:

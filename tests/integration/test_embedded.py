@@ -138,6 +138,20 @@ def test_calls_after_close_fail_clearly() -> None:
         db.ping()
 
 
+def test_a_datastore_that_cannot_be_created_is_a_connection_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    url = f"surrealkv://{blocker}/db"  # the engine's constructor fails: no directory here
+    with pytest.raises(SurrealConnectionError, match="cannot open"):
+        Surreal(url).ping()
+
+    async def asynchronous() -> None:
+        with pytest.raises(SurrealConnectionError, match="cannot open"):
+            await AsyncSurreal(url).ping()
+
+    asyncio.run(asynchronous())
+
+
 def run_demo(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "surrealdb", "demo", *args],

@@ -79,6 +79,7 @@ BAD_URLS: list[tuple[object, str]] = [
     ("ws://h\x00st/rpc", "control character"),
     ("http://local host:8000", "control character"),
     ("wss://\ud800/rpc", "host name"),
+    ("surrealkv://data\x00/db", "control character"),
     ("surrealkv://", "names no path"),
     (None, "must be a string"),
     (8000, "must be a string"),

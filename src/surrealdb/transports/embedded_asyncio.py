@@ -56,8 +56,8 @@ class AsyncEmbeddedTransport(AsyncRpcClient):
                 raise SurrealConnectionError(f"the connection to {self.url} is closed")
             if self._engine is None:
                 module = load_engine_module()
-                engine = module.AsyncEmbeddedDB(self._url.endpoint)
                 try:
+                    engine = module.AsyncEmbeddedDB(self._url.endpoint)
                     await engine.connect()
                 except Exception as exc:
                     raise SurrealConnectionError(f"cannot open {self.url}: {exc}") from None

@@ -56,8 +56,8 @@ class BlockingEmbeddedTransport(BlockingRpcClient):
                 raise SurrealConnectionError(f"the connection to {self.url} is closed")
             if self._engine is None:
                 module = load_engine_module()
-                engine = module.SyncEmbeddedDB(self._url.endpoint)
                 try:
+                    engine = module.SyncEmbeddedDB(self._url.endpoint)
                     engine.connect()
                 except Exception as exc:
                     raise SurrealConnectionError(f"cannot open {self.url}: {exc}") from None
