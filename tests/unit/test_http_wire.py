@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from surrealdb.protocol import Request
-from surrealdb.transports.http_state import HttpSessionState
+from surrealdb.transports.http_state import HeaderValueError, HttpSessionState
 from surrealdb.transports.http_wire import (
     JOIN_LIMIT,
     MAX_HEAD_SIZE,
@@ -220,8 +220,12 @@ def test_request_headers_follow_the_session_state() -> None:
 
 def test_a_namespace_headers_cannot_carry_is_refused_clearly() -> None:
     state = HttpSessionState()
-    state.prepare(Request("use", ["bad\r\nX-Injected: 1", "db"]))
-    with pytest.raises(ValueError, match="cannot be sent in an HTTP header"):
+    with pytest.raises(HeaderValueError, match="control character"):
+        state.prepare(Request("use", ["bad\r\nX-Injected: 1", "db"]))
+    # a namespace taken from a sign-in's details did not pass use(): the headers refuse it
+    signin = Request("signin", [{"ns": "bad\r\nX-Injected: 1", "user": "u", "pass": "p"}])
+    state.record(signin, TOKEN)
+    with pytest.raises(HeaderValueError, match=r"cannot be sent in an HTTP header.*ws://"):
         RequestHeaders(http_target("http://db:8000")).for_state(state)
 
 

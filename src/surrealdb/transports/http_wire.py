@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import h11
 
-from surrealdb.transports.http_state import HttpSessionState
+from surrealdb.transports.http_state import HeaderValueError, HttpSessionState
 
 MAX_HEAD_SIZE = 64 * 1024
 """The most bytes a response's status line and headers may take."""
@@ -164,10 +164,11 @@ class RequestHeaders:
         head = RequestHead(self._target.path, headers)
         try:  # checked once here, not at every request
             head.event(0)
-        except h11.LocalProtocolError:
-            raise ValueError(
+        except h11.LocalProtocolError:  # `use()` refuses such names: one from a sign-in's details
+            raise HeaderValueError(
                 "the namespace, database or token cannot be sent in an HTTP header:"
-                " it contains a line break or another character headers cannot carry"
+                " it contains a line break or another character headers cannot carry;"
+                " use a ws:// (or wss://) URL, which sends them as data"
             ) from None
         self._current = (key, head)  # one assignment: other threads see old or new, whole
         return head
