@@ -37,11 +37,13 @@ from surrealdb.transports.http_blocking import (
 )
 from surrealdb.transports.http_state import HttpSessionState, LocalResult
 from surrealdb.transports.http_wire import (
+    DEFAULT_MAX_REPLY_SIZE,
     HttpExchange,
     HttpResponse,
     OutgoingRequest,
     RequestHeaders,
     ResponseFailed,
+    check_reply_size,
     http_target,
 )
 
@@ -53,8 +55,8 @@ class _CallTimedOut(Exception):
 class _HttpProtocol(asyncio.Protocol):
     """One keep-alive connection: feeds its exchange, resolves the waiting call's future."""
 
-    def __init__(self) -> None:
-        self.exchange = HttpExchange()
+    def __init__(self, max_reply_size: int) -> None:
+        self.exchange = HttpExchange(max_reply_size)
         self.transport: asyncio.Transport | None = None
         self.waiter: asyncio.Future[HttpResponse] | None = None
         self.lost = False
@@ -137,6 +139,7 @@ class AsyncHttpTransport(AsyncRpcClient):
         reconnect: bool | ReconnectPolicy = True,
         keepalive_interval: float | None = DEFAULT_KEEPALIVE_INTERVAL,
         ssl: SSLOption = None,
+        max_reply_size: int = DEFAULT_MAX_REPLY_SIZE,
     ) -> None:
         super().__init__(
             url,
@@ -146,6 +149,7 @@ class AsyncHttpTransport(AsyncRpcClient):
             keepalive_interval=keepalive_interval,
             ssl=ssl,
         )
+        self._max_reply_size = check_reply_size(max_reply_size)
         self._target = http_target(self._url.endpoint)
         self._state = HttpSessionState()
         self._headers = RequestHeaders(self._target)
@@ -234,7 +238,7 @@ class AsyncHttpTransport(AsyncRpcClient):
             ) from None
         except (ResponseFailed, OSError) as exc:
             self._discard(protocol)
-            raise exchange_failed(self.url, exc, self._closed, reused, exchange) from None
+            raise exchange_failed(self.url, method, exc, self._closed, reused, exchange) from None
         except BaseException:  # cancelled: the response may still come, on no one's behalf
             self._discard(protocol)
             raise
@@ -256,7 +260,7 @@ class AsyncHttpTransport(AsyncRpcClient):
         try:
             async with asyncio.timeout(self._connect_timeout):
                 _, protocol = await loop.create_connection(
-                    _HttpProtocol,
+                    lambda: _HttpProtocol(self._max_reply_size),
                     target.host,
                     target.port,
                     ssl=context,
