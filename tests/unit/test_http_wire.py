@@ -285,9 +285,17 @@ def test_a_namespace_headers_cannot_carry_is_refused_clearly() -> None:
     with pytest.raises(HeaderValueError, match="control character"):
         state.prepare(Request("use", ["bad\r\nX-Injected: 1", "db"]))
     # a namespace taken from a sign-in's details did not pass use(): the headers refuse it
-    signin = Request("signin", [{"ns": "bad\r\nX-Injected: 1", "user": "u", "pass": "p"}])
-    state.record(signin, TOKEN)
-    with pytest.raises(HeaderValueError, match=r"cannot be sent in an HTTP header.*ws://"):
+    for namespace in ("bad\r\nX-Injected: 1", "café"):
+        signin = Request("signin", [{"ns": namespace, "user": "u", "pass": "p"}])
+        state.record(signin, TOKEN)
+        with pytest.raises(HeaderValueError, match=r"cannot be sent over HTTP: .*ws://"):
+            RequestHeaders(http_target("http://db:8000")).for_state(state)
+
+
+def test_a_token_headers_cannot_carry_is_refused_clearly() -> None:
+    state = HttpSessionState()
+    state.record(Request("authenticate", ["tok\r\nX-Injected: 1"]), None)
+    with pytest.raises(HeaderValueError, match="the token cannot be sent in an HTTP header"):
         RequestHeaders(http_target("http://db:8000")).for_state(state)
 
 

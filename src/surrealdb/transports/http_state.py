@@ -35,8 +35,8 @@ _HEADER_SAFE = re.compile(r"(?:[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?)?")
 class HeaderValueError(InvalidParamsError, ValueError):
     """A namespace or database name that an HTTP header cannot carry to the server as it is.
 
-    Raised by `use()` over HTTP, before anything is sent; a ws:// URL sends names as data and
-    takes any name.
+    Raised by `use()` over HTTP, or by the call after a sign-in whose details name one,
+    before anything is sent; a ws:// URL sends names as data and takes any name.
     """
 
 
@@ -73,7 +73,7 @@ def check_header_name(what: str, header: str, name: str) -> None:
             f" the {header} header (it refuses the request)"
         )
     raise HeaderValueError(
-        f"use() cannot send the {what} {name!r} over HTTP: {reason}; use a ws:// (or wss://)"
+        f"the {what} {name!r} cannot be sent over HTTP: {reason}; use a ws:// (or wss://)"
         " URL, which sends names as data, for this name"
     )
 
@@ -134,6 +134,14 @@ class HttpSessionState:
             own = params[1] if len(params) > 1 and isinstance(params[1], Mapping) else {}
             return Request(method, [params[0], {**self.variables, **own}], request.session)
         return request
+
+    def check_names(self) -> None:
+        """Refuse a namespace or database that the headers cannot carry as it is (`use()`
+        refuses one at once; one from a sign-in's details is refused here, before sending)."""
+        if self.namespace is not None:
+            check_header_name("namespace", "Surreal-NS", self.namespace)
+        if self.database is not None:
+            check_header_name("database", "Surreal-DB", self.database)
 
     def header_key(self) -> tuple[str | None, ...]:
         """What `headers()` depends on: equal keys, equal headers (to build them once)."""

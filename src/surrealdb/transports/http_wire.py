@@ -190,6 +190,7 @@ class RequestHeaders:
         current = self._current
         if current is not None and current[0] == key:
             return current[1]
+        state.check_names()
         headers = [(b"Host", self._target.authority)]
         headers += [
             (name.encode("ascii"), value.encode("utf-8")) for name, value in state.headers().items()
@@ -197,11 +198,10 @@ class RequestHeaders:
         head = RequestHead(self._target.path, headers)
         try:  # checked once here, not at every request
             head.event(0)
-        except h11.LocalProtocolError:  # `use()` refuses such names: one from a sign-in's details
+        except h11.LocalProtocolError:  # the names are checked: a token given to authenticate()
             raise HeaderValueError(
-                "the namespace, database or token cannot be sent in an HTTP header:"
-                " it contains a line break or another character headers cannot carry;"
-                " use a ws:// (or wss://) URL, which sends them as data"
+                "the token cannot be sent in an HTTP header: it contains a line break or"
+                " another character headers cannot carry"
             ) from None
         self._current = (key, head)  # one assignment: other threads see old or new, whole
         return head
