@@ -64,6 +64,22 @@ def test_async_http_carries_on_in_a_second_asyncio_run(
     assert db.is_closed
 
 
+def test_async_http_moves_between_open_loops_without_touching_the_other(
+    server: ServerInfo, database_name: str
+) -> None:
+    db = AsyncSurreal(server.http_url)
+    first = asyncio.new_event_loop()
+    try:
+        first.run_until_complete(asyncio.wait_for(db.signin(root(server)), WAIT))
+        first.run_until_complete(asyncio.wait_for(db.use("test", database_name), WAIT))
+        # another loop takes the pool; the first loop's connection is left to it, untouched
+        assert asyncio.run(asyncio.wait_for(db.query("RETURN $token.ID"), WAIT)) == "root"
+        assert first.run_until_complete(asyncio.wait_for(db.query("RETURN 1"), WAIT)) == 1
+        first.run_until_complete(asyncio.wait_for(db.close(), WAIT))
+    finally:
+        first.close()
+
+
 def test_async_http_close_in_another_asyncio_run_is_clean(server: ServerInfo) -> None:
     db = AsyncSurreal(server.http_url)
     assert asyncio.run(asyncio.wait_for(db.version(), WAIT)).startswith("surrealdb-")
