@@ -106,7 +106,7 @@ def test_a_content_length_over_the_cap_fails_before_any_of_the_body() -> None:
     with pytest.raises(ReplyTooLarge) as caught:
         exchange.feed(OK_HEAD.replace(b"length: 3", b"length: 1073741824"))
     assert (caught.value.size, caught.value.limit, caught.value.announced) == (2**30, 10, True)
-    assert str(caught.value) == "the reply is 1,073,741,824 bytes (its Content-Length)"
+    assert str(caught.value) == "it announces 1,073,741,824 bytes in its Content-Length"
     assert not caught.value.nothing_received  # never taken for a stale connection, never resent
     assert not exchange.reusable
 
@@ -137,7 +137,7 @@ def test_a_body_without_a_length_fails_at_the_byte_that_passes_the_cap(head: byt
     with pytest.raises(ReplyTooLarge) as caught:
         exchange.feed(b"1\r\nf\r\n" if chunked else b"f")
     assert (caught.value.size, caught.value.announced) == (11, False)
-    assert str(caught.value) == "the reply passed 10 bytes (11 bytes received)"
+    assert str(caught.value) == "11 bytes of it arrived"
 
 
 def test_one_huge_chunk_is_counted_as_it_arrives() -> None:

@@ -281,8 +281,9 @@ def reply_too_large(url: str, method: str, exc: ReplyTooLarge) -> PayloadTooLarg
     """The error of a reply longer than `max_reply_size`, whose rest was not read."""
     return PayloadTooLargeError(
         f"{method}() failed: the reply from {url} is longer than max_reply_size="
-        f"{exc.limit:,} bytes ({exc}), so it was not read; select less per call (LIMIT and"
-        " START, fewer fields), or pass a larger max_reply_size= to Surreal() / AsyncSurreal()"
+        f"{exc.limit:,} bytes ({exc}) and was not read further; select less per call (LIMIT"
+        " and START, fewer fields), or pass a larger max_reply_size= to Surreal() /"
+        " AsyncSurreal()"
     )
 
 

@@ -33,7 +33,8 @@ _HEADER_SAFE = re.compile(r"(?:[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?)?")
 
 
 class HeaderValueError(InvalidParamsError, ValueError):
-    """A namespace or database name that an HTTP header cannot carry to the server as it is.
+    """A namespace or database name (or a token) that an HTTP header cannot carry to the
+    server as it is.
 
     Raised by `use()` over HTTP, or by the call after a sign-in whose details name one,
     before anything is sent; a ws:// URL sends names as data and takes any name.

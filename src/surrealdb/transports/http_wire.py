@@ -166,9 +166,9 @@ class ReplyTooLarge(ResponseFailed):
 
     def __init__(self, size: int, limit: int, *, announced: bool) -> None:
         super().__init__(
-            f"the reply is {size:,} bytes (its Content-Length)"
+            f"it announces {size:,} bytes in its Content-Length"
             if announced
-            else f"the reply passed {limit:,} bytes ({size:,} bytes received)",
+            else f"{size:,} bytes of it arrived",
             nothing_received=False,
         )
         self.size = size
