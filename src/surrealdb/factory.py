@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from surrealdb.connections import (
     AsyncEmbeddedSurrealConnection,
     AsyncHttpSurrealConnection,
@@ -12,6 +14,7 @@ from surrealdb.connections import (
     BlockingSurrealConnection,
     BlockingWsSurrealConnection,
 )
+from surrealdb.errors import InvalidURLError
 from surrealdb.reconnect import ReconnectPolicy
 from surrealdb.transports.base import (
     DEFAULT_CONNECT_TIMEOUT,
@@ -19,7 +22,8 @@ from surrealdb.transports.base import (
     DEFAULT_TIMEOUT,
     SSLOption,
 )
-from surrealdb.url import parse_url
+from surrealdb.transports.http_wire import DEFAULT_MAX_REPLY_SIZE, check_reply_size
+from surrealdb.url import TransportKind, parse_url
 
 _BLOCKING: dict[str, type[BlockingSurrealConnection]] = {
     "ws": BlockingWsSurrealConnection,
@@ -41,6 +45,7 @@ def Surreal(
     reconnect: bool | ReconnectPolicy = True,
     keepalive_interval: float | None = DEFAULT_KEEPALIVE_INTERVAL,
     ssl: SSLOption = None,
+    max_reply_size: int = DEFAULT_MAX_REPLY_SIZE,
 ) -> BlockingSurrealConnection:
     """A blocking connection: WebSocket for ws:// and wss://, HTTP for http:// and https://,
     the embedded engine for mem://, memory, surrealkv://PATH and file://PATH.
@@ -58,10 +63,14 @@ def Surreal(
             whose pong does not come within as long again counts as dropped.
         ssl: wss:// and https://: an `ssl.SSLContext`, or the path of a CA file to trust.
             Certificates are always verified; by default against the system's CAs.
+        max_reply_size: http:// and https://: the most bytes a reply may take (128 MiB, the
+            WebSocket limit, by default); a longer one raises `PayloadTooLargeError` before
+            it is read.
 
     See docs/reliability.md.
     """
-    cls = _BLOCKING[parse_url(url).kind]
+    kind = parse_url(url).kind
+    cls = _BLOCKING[kind]
     return cls(
         url,
         timeout=timeout,
@@ -69,6 +78,7 @@ def Surreal(
         reconnect=reconnect,
         keepalive_interval=keepalive_interval,
         ssl=ssl,
+        **_http_options(kind, max_reply_size),
     )
 
 
@@ -80,9 +90,11 @@ def AsyncSurreal(
     reconnect: bool | ReconnectPolicy = True,
     keepalive_interval: float | None = DEFAULT_KEEPALIVE_INTERVAL,
     ssl: SSLOption = None,
+    max_reply_size: int = DEFAULT_MAX_REPLY_SIZE,
 ) -> AsyncSurrealConnection:
     """An asyncio connection, picked from the URL's scheme, with the options of `Surreal`."""
-    cls = _ASYNC[parse_url(url).kind]
+    kind = parse_url(url).kind
+    cls = _ASYNC[kind]
     return cls(
         url,
         timeout=timeout,
@@ -90,4 +102,20 @@ def AsyncSurreal(
         reconnect=reconnect,
         keepalive_interval=keepalive_interval,
         ssl=ssl,
+        **_http_options(kind, max_reply_size),
     )
+
+
+def _http_options(kind: TransportKind, max_reply_size: object) -> dict[str, Any]:
+    """The options only the HTTP classes take; elsewhere, `max_reply_size` only at its default
+    (WebSocket messages have the server's fixed limit, and the embedded engine has none)."""
+    size = check_reply_size(max_reply_size)
+    if kind == "http":
+        return {"max_reply_size": size}
+    if size != DEFAULT_MAX_REPLY_SIZE:
+        raise InvalidURLError(
+            "max_reply_size= applies to http:// and https:// URLs only: a WebSocket message"
+            f" may take {DEFAULT_MAX_REPLY_SIZE:,} bytes, the server's limit, and the embedded"
+            " engine returns its results in-process"
+        )
+    return {}

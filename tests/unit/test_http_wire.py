@@ -1,7 +1,7 @@
 """The sans-I/O HTTP/1.1 side of the HTTP transports (surrealdb.transports.http_wire), from
 raw bytes: the request it writes, the responses it reads (whole, byte by byte, chunked,
-HTTP/1.0, `Connection: close`, 1xx first, garbage, cut short), and what it says about reusing
-the connection."""
+HTTP/1.0, `Connection: close`, 1xx first, garbage, cut short, longer than the reply-size
+cap), and what it says about reusing the connection."""
 
 from __future__ import annotations
 
@@ -10,15 +10,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from surrealdb.protocol import Request
-from surrealdb.transports.http_state import HttpSessionState
+from surrealdb.transports.http_state import HeaderValueError, HttpSessionState
 from surrealdb.transports.http_wire import (
+    DEFAULT_MAX_REPLY_SIZE,
     JOIN_LIMIT,
     MAX_HEAD_SIZE,
     HttpExchange,
     OutgoingRequest,
+    ReplyTooLarge,
     RequestHead,
     RequestHeaders,
     ResponseFailed,
+    check_reply_size,
     http_target,
 )
 
@@ -95,6 +98,65 @@ def test_a_chunked_response() -> None:
     )
     assert response is not None and response.body == b"abcde"
     assert exchange.reusable
+
+
+def test_a_content_length_over_the_cap_fails_before_any_of_the_body() -> None:
+    exchange = HttpExchange(max_body=10)
+    sent(exchange)
+    with pytest.raises(ReplyTooLarge) as caught:
+        exchange.feed(OK_HEAD.replace(b"length: 3", b"length: 1073741824"))
+    assert (caught.value.size, caught.value.limit, caught.value.announced) == (2**30, 10, True)
+    assert str(caught.value) == "it announces 1,073,741,824 bytes in its Content-Length"
+    assert not caught.value.nothing_received  # never taken for a stale connection, never resent
+    assert not exchange.reusable
+
+
+def test_a_body_of_exactly_the_cap_is_read_and_the_count_starts_again() -> None:
+    exchange = HttpExchange(max_body=3)
+    for _ in range(3):
+        sent(exchange)
+        response = exchange.feed(OK_HEAD + b"abc")
+        assert response is not None and response.body == b"abc"
+        exchange.next_request()
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+        b"HTTP/1.0 200 OK\r\n\r\n",  # read to the end of the connection
+    ],
+)
+def test_a_body_without_a_length_fails_at_the_byte_that_passes_the_cap(head: bytes) -> None:
+    chunked = b"chunked" in head
+    exchange = HttpExchange(max_body=10)
+    sent(exchange)
+    assert exchange.feed(head) is None
+    for _ in range(2):
+        assert exchange.feed(b"5\r\nabcde\r\n" if chunked else b"abcde") is None
+    with pytest.raises(ReplyTooLarge) as caught:
+        exchange.feed(b"1\r\nf\r\n" if chunked else b"f")
+    assert (caught.value.size, caught.value.announced) == (11, False)
+    assert str(caught.value) == "11 bytes of it arrived"
+
+
+def test_one_huge_chunk_is_counted_as_it_arrives() -> None:
+    exchange = HttpExchange(max_body=100)
+    sent(exchange)
+    head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n40000000\r\n"
+    assert exchange.feed(head + b"x" * 100) is None
+    with pytest.raises(ReplyTooLarge):
+        exchange.feed(b"x")
+
+
+@pytest.mark.parametrize(
+    ("value", "error"), [(0, ValueError), (-5, ValueError), (True, TypeError), (2.0, TypeError)]
+)
+def test_max_reply_size_must_be_a_positive_int(value: object, error: type[Exception]) -> None:
+    with pytest.raises(error, match="max_reply_size must be"):
+        check_reply_size(value)
+    assert check_reply_size(1) == 1
+    assert DEFAULT_MAX_REPLY_SIZE == 128 * 1024 * 1024
 
 
 def test_connection_close_means_not_reusable() -> None:
@@ -220,8 +282,20 @@ def test_request_headers_follow_the_session_state() -> None:
 
 def test_a_namespace_headers_cannot_carry_is_refused_clearly() -> None:
     state = HttpSessionState()
-    state.prepare(Request("use", ["bad\r\nX-Injected: 1", "db"]))
-    with pytest.raises(ValueError, match="cannot be sent in an HTTP header"):
+    with pytest.raises(HeaderValueError, match="control character"):
+        state.prepare(Request("use", ["bad\r\nX-Injected: 1", "db"]))
+    # a namespace taken from a sign-in's details did not pass use(): the headers refuse it
+    for namespace in ("bad\r\nX-Injected: 1", "café"):
+        signin = Request("signin", [{"ns": namespace, "user": "u", "pass": "p"}])
+        state.record(signin, TOKEN)
+        with pytest.raises(HeaderValueError, match=r"cannot be sent over HTTP: .*ws://"):
+            RequestHeaders(http_target("http://db:8000")).for_state(state)
+
+
+def test_a_token_headers_cannot_carry_is_refused_clearly() -> None:
+    state = HttpSessionState()
+    state.record(Request("authenticate", ["tok\r\nX-Injected: 1"]), None)
+    with pytest.raises(HeaderValueError, match="the token cannot be sent in an HTTP header"):
         RequestHeaders(http_target("http://db:8000")).for_state(state)
 
 

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from surrealdb._generated import requests
 from surrealdb.api_types import Tokens
-from surrealdb.errors import InvalidURLError
+from surrealdb.errors import InvalidParamsError, InvalidURLError
 from surrealdb.protocol import Request
-from surrealdb.transports.http_state import BASE_HEADERS, HttpSessionState, LocalResult
+from surrealdb.transports.http_state import (
+    BASE_HEADERS,
+    PROTECTED_VARIABLES,
+    HeaderValueError,
+    HttpSessionState,
+    LocalResult,
+)
 from surrealdb.url import SUPPORTED_SCHEMES, parse_url
 from surrealdb.values import NONE
 
@@ -184,10 +192,70 @@ def test_let_and_unset_are_answered_locally() -> None:
     assert state.variables == {"y": [2]}
 
 
-def test_let_without_a_value_is_none() -> None:
+def test_let_without_a_value_or_with_none_removes_the_variable_as_the_server_does() -> None:
     state = HttpSessionState()
+    local(state, requests.let("x", 1))
+    local(state, requests.let("y", 2))
     local(state, Request("let", ["x"]))
-    assert state.variables == {"x": NONE}
+    local(state, requests.let("y", NONE))
+    assert state.variables == {}
+
+
+@pytest.mark.parametrize("name", sorted(PROTECTED_VARIABLES))
+def test_let_of_a_protected_variable_is_refused_with_the_servers_error(name: str) -> None:
+    state = HttpSessionState()
+    with pytest.raises(InvalidParamsError) as caught:
+        state.prepare(requests.let(name, 1))
+    assert type(caught.value) is InvalidParamsError
+    assert str(caught.value) == f"Cannot set protected variable: {name}"
+    assert (caught.value.code, caught.value.kind) == (-32603, "Validation")
+    assert caught.value.detail_kind == "InvalidParams"
+    assert state.variables == {}
+    local(state, requests.let(name, NONE))  # removing is allowed, as by the server
+    local(state, requests.let(name.upper(), 1))  # the server compares names exactly
+    assert state.variables == {name.upper(): 1}
+
+
+def test_the_protected_variables_are_the_servers() -> None:
+    # PROTECTED_PARAM_NAMES in surrealdb/core/src/cnf/mod.rs of SurrealDB 3.0.2
+    assert frozenset({"access", "auth", "token", "session"}) == PROTECTED_VARIABLES
+
+
+@pytest.mark.parametrize(
+    ("namespace", "reason"),
+    [
+        ("bad\r\nX-Evil: 1", "control character '\\r'"),
+        ("tab\there", "control character '\\t'"),
+        ("nul\x00", "control character '\\x00'"),
+        ("del\x7f", "control character '\\x7f'"),
+        ("café", "contains 'é', and the SurrealDB server reads only visible ASCII"),
+        ("名前", "contains '名'"),
+        (" padded", "starts or ends with a space"),
+        ("padded ", "starts or ends with a space"),
+    ],
+)
+def test_use_refuses_a_name_the_server_cannot_read_from_its_header(
+    namespace: str, reason: str
+) -> None:
+    state = HttpSessionState()
+    local(state, requests.use("ns", "db"))
+    for request in (requests.use(namespace, "db2"), requests.use("ns2", namespace)):
+        with pytest.raises(HeaderValueError, match=re.escape(reason)) as caught:
+            state.prepare(request)
+        assert isinstance(caught.value, InvalidParamsError)
+        assert isinstance(caught.value, ValueError)
+        assert "ws://" in str(caught.value)
+        assert (state.namespace, state.database) == ("ns", "db")  # nothing changed
+
+
+@pytest.mark.parametrize(
+    "name", ["", "a", "with inner spaces", "all-~!@#$%^&*()_+{}|:<>?`=[];',./"]
+)
+def test_use_takes_every_name_a_header_carries_as_it_is(name: str) -> None:
+    state = HttpSessionState()
+    local(state, requests.use(name, name))
+    assert state.headers()["Surreal-NS"] == name
+    assert state.headers()["Surreal-DB"] == name
 
 
 def test_query_variables_are_merged_and_explicit_ones_win() -> None:

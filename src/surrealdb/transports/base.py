@@ -42,7 +42,8 @@ SSLOption: TypeAlias = "ssl_module.SSLContext | str | os.PathLike[str] | None"
 
 
 class PayloadTooLargeError(SurrealError, ValueError):
-    """A request is larger than the server accepts; it was not sent."""
+    """A request is larger than the server accepts (it was not sent), or an HTTP reply is
+    larger than `max_reply_size` (it was not read)."""
 
 
 _URL_HINTS = {"ws": "ws:// or wss://", "http": "http:// or https://", "embedded": "mem://"}

@@ -4,11 +4,17 @@ The HTTP/1.1 work is `http_wire`'s; this module only moves bytes. Each connectio
 `asyncio.Protocol` that feeds what arrives to its `HttpExchange` and resolves the waiting
 call's future as soon as the response is whole: no stream reader, no task per connection.
 Idle connections wait in a small pool, so concurrent tasks each get their own.
+
+The pool belongs to one event loop. HTTP keeps no session on the connection (the state is
+the client's), so a call made on another loop, such as the next `asyncio.run()`, drops the
+pooled connections, without calling into their loop, which may be closed, and opens new ones.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
 import ssl as ssl_module
 from typing import Any, Self
 
@@ -31,11 +37,13 @@ from surrealdb.transports.http_blocking import (
 )
 from surrealdb.transports.http_state import HttpSessionState, LocalResult
 from surrealdb.transports.http_wire import (
+    DEFAULT_MAX_REPLY_SIZE,
     HttpExchange,
     HttpResponse,
     OutgoingRequest,
     RequestHeaders,
     ResponseFailed,
+    check_reply_size,
     http_target,
 )
 
@@ -47,8 +55,8 @@ class _CallTimedOut(Exception):
 class _HttpProtocol(asyncio.Protocol):
     """One keep-alive connection: feeds its exchange, resolves the waiting call's future."""
 
-    def __init__(self) -> None:
-        self.exchange = HttpExchange()
+    def __init__(self, max_reply_size: int) -> None:
+        self.exchange = HttpExchange(max_reply_size)
         self.transport: asyncio.Transport | None = None
         self.waiter: asyncio.Future[HttpResponse] | None = None
         self.lost = False
@@ -101,6 +109,16 @@ class _HttpProtocol(asyncio.Protocol):
         if self.transport is not None:
             self.transport.abort()
 
+    def drop(self) -> None:
+        """Let go of a connection whose event loop is closed: its transport cannot be closed
+        through that loop any more, so the socket is shut down (the server sees the end at
+        once) and its file descriptor is released with the transport."""
+        self.lost = True
+        sock = self.transport.get_extra_info("socket") if self.transport is not None else None
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
 
 def _time_out(waiter: asyncio.Future[HttpResponse]) -> None:
     if not waiter.done():
@@ -121,6 +139,7 @@ class AsyncHttpTransport(AsyncRpcClient):
         reconnect: bool | ReconnectPolicy = True,
         keepalive_interval: float | None = DEFAULT_KEEPALIVE_INTERVAL,
         ssl: SSLOption = None,
+        max_reply_size: int = DEFAULT_MAX_REPLY_SIZE,
     ) -> None:
         super().__init__(
             url,
@@ -130,11 +149,14 @@ class AsyncHttpTransport(AsyncRpcClient):
             keepalive_interval=keepalive_interval,
             ssl=ssl,
         )
+        self._max_reply_size = check_reply_size(max_reply_size)
         self._target = http_target(self._url.endpoint)
         self._state = HttpSessionState()
         self._headers = RequestHeaders(self._target)
         self._idle: list[_HttpProtocol] = []
         self._open: set[_HttpProtocol] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        """The event loop the pooled connections belong to."""
         self._closed = False
 
     async def connect(self) -> Self:
@@ -170,6 +192,8 @@ class AsyncHttpTransport(AsyncRpcClient):
         if self._closed:
             raise SurrealConnectionError(f"the connection to {self.url} is closed")
         loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._move_to(loop)
         deadline = None if timeout is None else loop.time() + timeout
         while self._idle:
             protocol = self._idle.pop()
@@ -214,14 +238,14 @@ class AsyncHttpTransport(AsyncRpcClient):
             ) from None
         except (ResponseFailed, OSError) as exc:
             self._discard(protocol)
-            raise exchange_failed(self.url, exc, self._closed, reused, exchange) from None
+            raise exchange_failed(self.url, method, exc, self._closed, reused, exchange) from None
         except BaseException:  # cancelled: the response may still come, on no one's behalf
             self._discard(protocol)
             raise
         finally:
             if timer is not None:
                 timer.cancel()
-        if exchange.reusable and not protocol.lost:
+        if exchange.reusable and not protocol.lost and self._loop is loop:
             exchange.next_request()
             self._release(protocol)
         else:
@@ -236,7 +260,7 @@ class AsyncHttpTransport(AsyncRpcClient):
         try:
             async with asyncio.timeout(self._connect_timeout):
                 _, protocol = await loop.create_connection(
-                    _HttpProtocol,
+                    lambda: _HttpProtocol(self._max_reply_size),
                     target.host,
                     target.port,
                     ssl=context,
@@ -254,6 +278,17 @@ class AsyncHttpTransport(AsyncRpcClient):
         self._open.add(protocol)
         return protocol
 
+    def _move_to(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Make the pool `loop`'s: the connections of the previous loop are left to it, or,
+        when it is closed (an earlier `asyncio.run()` ended), dropped without calling into it."""
+        previous, self._loop = self._loop, loop
+        protocols = list(self._open)
+        self._open.clear()
+        self._idle.clear()
+        if previous is not None and previous.is_closed():
+            for protocol in protocols:
+                protocol.drop()
+
     def _release(self, protocol: _HttpProtocol) -> None:
         """Put a connection whose response was read whole back for the next call."""
         if not self._closed and len(self._idle) < MAX_IDLE:
@@ -269,6 +304,9 @@ class AsyncHttpTransport(AsyncRpcClient):
     async def close(self) -> None:
         """Close every connection; calls still waiting fail at once. Idempotent."""
         self._closed = True
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._move_to(loop)  # a connection of a closed loop cannot be closed through it
         protocols = list(self._open)
         self._open.clear()
         self._idle.clear()

@@ -32,11 +32,14 @@ from surrealdb.transports.base import (
 )
 from surrealdb.transports.http_state import HttpSessionState, LocalResult
 from surrealdb.transports.http_wire import (
+    DEFAULT_MAX_REPLY_SIZE,
     HttpExchange,
     HttpResponse,
     OutgoingRequest,
+    ReplyTooLarge,
     RequestHeaders,
     ResponseFailed,
+    check_reply_size,
     http_target,
 )
 
@@ -59,9 +62,9 @@ class _HttpConnection:
 
     __slots__ = ("exchange", "sock", "timeout")
 
-    def __init__(self, sock: socket.socket) -> None:
+    def __init__(self, sock: socket.socket, max_reply_size: int) -> None:
         self.sock = sock
-        self.exchange = HttpExchange()
+        self.exchange = HttpExchange(max_reply_size)
         self.timeout: float | None = -1.0
         """The socket's timeout as last set (-1: to be set); set again only when it changes."""
 
@@ -86,6 +89,7 @@ class BlockingHttpTransport(BlockingRpcClient):
         reconnect: bool | ReconnectPolicy = True,
         keepalive_interval: float | None = DEFAULT_KEEPALIVE_INTERVAL,
         ssl: SSLOption = None,
+        max_reply_size: int = DEFAULT_MAX_REPLY_SIZE,
     ) -> None:
         super().__init__(
             url,
@@ -95,6 +99,7 @@ class BlockingHttpTransport(BlockingRpcClient):
             keepalive_interval=keepalive_interval,
             ssl=ssl,
         )
+        self._max_reply_size = check_reply_size(max_reply_size)
         self._target = http_target(self._url.endpoint)
         self._state = HttpSessionState()
         self._headers = RequestHeaders(self._target)
@@ -175,7 +180,7 @@ class BlockingHttpTransport(BlockingRpcClient):
             ) from None
         except (ResponseFailed, OSError) as exc:
             self._discard(connection)
-            raise exchange_failed(self.url, exc, self._closed, reused, exchange) from None
+            raise exchange_failed(self.url, method, exc, self._closed, reused, exchange) from None
         except BaseException:
             self._discard(connection)
             raise
@@ -215,7 +220,7 @@ class BlockingHttpTransport(BlockingRpcClient):
         except OSError as exc:  # ssl.SSLError included
             sock.close()
             raise connection_failed(self.url, exc) from None
-        connection = _HttpConnection(sock)
+        connection = _HttpConnection(sock, self._max_reply_size)
         with self._lock:
             if self._closed:
                 connection.close()
@@ -257,16 +262,29 @@ def _wait_at_most(connection: _HttpConnection, deadline: float | None) -> None:
 
 
 def exchange_failed(
-    url: str, exc: Exception, closed: bool, reused: bool, exchange: HttpExchange
+    url: str, method: str, exc: Exception, closed: bool, reused: bool, exchange: HttpExchange
 ) -> Exception:
-    """What a request that got no response raises: the transport was closed meanwhile, or a
-    reused connection was found already closed by the server (`StaleConnection`: to be sent
-    once more, on a new connection), or the server cannot be reached."""
+    """What a request that got no response raises: the transport was closed meanwhile, or the
+    reply is longer than `max_reply_size`, or a reused connection was found already closed by
+    the server (`StaleConnection`: to be sent once more, on a new connection), or the server
+    cannot be reached."""
     if closed:
         return SurrealConnectionError(f"the connection to {url} was closed")
+    if isinstance(exc, ReplyTooLarge):
+        return reply_too_large(url, method, exc)
     if reused and exchange.received == 0 and _dropped(exc):
         return StaleConnection()
     return http_failed(url, exc)
+
+
+def reply_too_large(url: str, method: str, exc: ReplyTooLarge) -> PayloadTooLargeError:
+    """The error of a reply longer than `max_reply_size`, whose rest was not read."""
+    return PayloadTooLargeError(
+        f"{method}() failed: the reply from {url} is longer than max_reply_size="
+        f"{exc.limit:,} bytes ({exc}) and was not read further; select less per call (LIMIT"
+        " and START, fewer fields), or pass a larger max_reply_size= to Surreal() /"
+        " AsyncSurreal()"
+    )
 
 
 def _dropped(exc: Exception) -> bool:

@@ -4,19 +4,79 @@
 `signin`, `signup` and `authenticate` go to the server and their token is kept. Every request
 then carries the state the way the server expects it: `Surreal-NS`, `Surreal-DB` and
 `Authorization: Bearer` headers, and the variables merged into each query's own.
+
+What the server would refuse later is refused when it is set, as a WebSocket session hears it
+from the server at once: `let` of a protected variable, with the server's own error, and a
+namespace or database name that the server cannot read back from its header.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from surrealdb import cbor
 from surrealdb.api_types import Tokens
+from surrealdb.errors import InvalidParamsError, SurrealError, server_error
 from surrealdb.protocol import Request
 from surrealdb.values import NONE
 
 BASE_HEADERS = {"Content-Type": "application/cbor", "Accept": "application/cbor"}
+
+PROTECTED_VARIABLES = frozenset({"access", "auth", "token", "session"})
+"""The variables `let` may not set: `PROTECTED_PARAM_NAMES` of the SurrealDB 3.0.2 server
+(surrealdb/core/src/cnf/mod.rs), checked by its `let` (`check_protected_param`, core/src/rpc)."""
+
+_HEADER_SAFE = re.compile(r"(?:[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?)?")
+"""Names the server reads back from a header as they were sent: visible ASCII, inner spaces."""
+
+
+class HeaderValueError(InvalidParamsError, ValueError):
+    """A namespace or database name (or a token) that an HTTP header cannot carry to the
+    server as it is.
+
+    Raised by `use()` over HTTP, or by the call after a sign-in whose details name one,
+    before anything is sent; a ws:// URL sends names as data and takes any name.
+    """
+
+
+def protected_variable(name: str) -> SurrealError:
+    """The error the server answers `let` of a protected variable with, over WebSocket."""
+    return server_error(
+        {
+            "code": -32603,
+            "kind": "Validation",
+            "message": f"Cannot set protected variable: {name}",
+            "details": {"kind": "InvalidParams"},
+        }
+    )
+
+
+def check_header_name(what: str, header: str, name: str) -> None:
+    """Refuse a name that the server would not read back from its header as it is.
+
+    The SurrealDB 3.x server reads `Surreal-NS` / `Surreal-DB` with `HeaderValue::to_str()`,
+    which refuses any byte that is not visible ASCII (so any UTF-8 name), and its HTTP parser
+    drops the spaces around a header value; control characters (CR, LF, ...) cannot be in a
+    header at all.
+    """
+    if _HEADER_SAFE.fullmatch(name):
+        return
+    odd = next((c for c in name if not " " <= c <= "~"), None)
+    if odd is None:
+        reason = "it starts or ends with a space, which the server drops from a header value"
+    elif odd < " " or odd == "\x7f":
+        reason = f"it contains the control character {odd!r}, which a header cannot carry"
+    else:
+        reason = (
+            f"it contains {odd!r}, and the SurrealDB server reads only visible ASCII from"
+            f" the {header} header (it refuses the request)"
+        )
+    raise HeaderValueError(
+        f"the {what} {name!r} cannot be sent over HTTP: {reason}; use a ws:// (or wss://)"
+        " URL, which sends names as data, for this name"
+    )
 
 
 class LocalResult:
@@ -53,9 +113,14 @@ class HttpSessionState:
             self._use(params)
             return LocalResult({"namespace": self.namespace, "database": self.database})
         if method == "let":
-            value = params[1] if len(params) > 1 else NONE
+            name, value = params[0], params[1] if len(params) > 1 else NONE
+            if value is NONE:  # as the server's `let`: NONE removes the variable
+                self.variables.pop(name, None)
+                return LocalResult(None)
+            if name in PROTECTED_VARIABLES:
+                raise protected_variable(name)
             cbor.encode(value)  # fail now, not at every later query that would carry it
-            self.variables[params[0]] = value
+            self.variables[name] = value
             return LocalResult(None)
         if method == "unset":
             self.variables.pop(params[0], None)
@@ -70,6 +135,14 @@ class HttpSessionState:
             own = params[1] if len(params) > 1 and isinstance(params[1], Mapping) else {}
             return Request(method, [params[0], {**self.variables, **own}], request.session)
         return request
+
+    def check_names(self) -> None:
+        """Refuse a namespace or database that the headers cannot carry as it is (`use()`
+        refuses one at once; one from a sign-in's details is refused here, before sending)."""
+        if self.namespace is not None:
+            check_header_name("namespace", "Surreal-NS", self.namespace)
+        if self.database is not None:
+            check_header_name("database", "Surreal-DB", self.database)
 
     def header_key(self) -> tuple[str | None, ...]:
         """What `headers()` depends on: equal keys, equal headers (to build them once)."""
@@ -108,6 +181,10 @@ class HttpSessionState:
     def _use(self, params: list[Any]) -> None:
         namespace = params[0] if params else NONE
         database = params[1] if len(params) > 1 else NONE
+        if isinstance(namespace, str):
+            check_header_name("namespace", "Surreal-NS", namespace)
+        if isinstance(database, str):
+            check_header_name("database", "Surreal-DB", database)
         if isinstance(namespace, str):
             self.namespace = namespace
         if isinstance(database, str):

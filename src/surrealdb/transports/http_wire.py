@@ -3,7 +3,9 @@
 Both HTTP transports share it and only move bytes: `http_blocking` over a socket,
 `http_asyncio` from an `asyncio.Protocol`. h11 does the HTTP/1.1 work (Content-Length and
 chunked bodies, `Connection: close`, HTTP/1.0 servers, refusing what is not HTTP), and says
-whether a connection may carry the next request. Tested from raw bytes in
+whether a connection may carry the next request. A response body longer than the
+connection's `max_reply_size` fails as soon as that is known: at a larger `Content-Length`,
+before any of the body is read, or at the byte that passes it. Tested from raw bytes in
 tests/unit/test_http_wire.py.
 """
 
@@ -14,10 +16,14 @@ from urllib.parse import urlsplit
 
 import h11
 
-from surrealdb.transports.http_state import HttpSessionState
+from surrealdb.transports.http_state import HeaderValueError, HttpSessionState
 
 MAX_HEAD_SIZE = 64 * 1024
 """The most bytes a response's status line and headers may take."""
+
+DEFAULT_MAX_REPLY_SIZE = 128 * 1024 * 1024
+"""The longest response body read by default (`max_reply_size`): the WebSocket transports'
+limit on a message, `ws_blocking.MAX_MESSAGE_SIZE`, which is the server's own."""
 
 JOIN_LIMIT = 64 * 1024
 """Bodies up to this size are sent in one piece with the request's head; larger ones are not
@@ -27,6 +33,17 @@ MAX_CACHED_EVENTS = 256
 """Request events kept per session state, one per body length."""
 
 Headers = list[tuple[bytes, bytes]]
+
+
+def check_reply_size(value: object) -> int:
+    """The `max_reply_size` option: a positive number of bytes."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(
+            f"max_reply_size must be a number of bytes (int), got {type(value).__name__}: {value!r}"
+        )
+    if value <= 0:
+        raise ValueError(f"max_reply_size must be more than 0 bytes, got {value!r}")
+    return value
 
 
 class HttpTarget(NamedTuple):
@@ -144,6 +161,22 @@ class ResponseFailed(Exception):
         self.nothing_received = nothing_received
 
 
+class ReplyTooLarge(ResponseFailed):
+    """The response's body is longer than `max_reply_size`; the rest of it was not read."""
+
+    def __init__(self, size: int, limit: int, *, announced: bool) -> None:
+        super().__init__(
+            f"it announces {size:,} bytes in its Content-Length"
+            if announced
+            else f"{size:,} bytes of it arrived",
+            nothing_received=False,
+        )
+        self.size = size
+        self.limit = limit
+        self.announced = announced
+        """Whether `size` is the announced `Content-Length` (else: the bytes received)."""
+
+
 class RequestHeaders:
     """The request head for a session state, made again only when the state changes."""
 
@@ -157,6 +190,7 @@ class RequestHeaders:
         current = self._current
         if current is not None and current[0] == key:
             return current[1]
+        state.check_names()
         headers = [(b"Host", self._target.authority)]
         headers += [
             (name.encode("ascii"), value.encode("utf-8")) for name, value in state.headers().items()
@@ -164,10 +198,10 @@ class RequestHeaders:
         head = RequestHead(self._target.path, headers)
         try:  # checked once here, not at every request
             head.event(0)
-        except h11.LocalProtocolError:
-            raise ValueError(
-                "the namespace, database or token cannot be sent in an HTTP header:"
-                " it contains a line break or another character headers cannot carry"
+        except h11.LocalProtocolError:  # the names are checked: a token given to authenticate()
+            raise HeaderValueError(
+                "the token cannot be sent in an HTTP header: it contains a line break or"
+                " another character headers cannot carry"
             ) from None
         self._current = (key, head)  # one assignment: other threads see old or new, whole
         return head
@@ -181,13 +215,25 @@ class HttpExchange:
     may carry another request, and `next_request()` readies it for that.
     """
 
-    __slots__ = ("_body", "_content_type", "_h11", "_status", "received", "requests")
+    __slots__ = (
+        "_body",
+        "_body_size",
+        "_content_type",
+        "_h11",
+        "_status",
+        "max_body",
+        "received",
+        "requests",
+    )
 
-    def __init__(self) -> None:
+    def __init__(self, max_body: int = DEFAULT_MAX_REPLY_SIZE) -> None:
         self._h11 = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEAD_SIZE)
         self._status = 0
         self._content_type = ""
         self._body: list[bytes] = []
+        self._body_size = 0
+        self.max_body = max_body
+        """The longest response body read; a longer one raises `ReplyTooLarge`."""
         self.received = 0
         """Bytes of the current response received so far."""
         self.requests = 0
@@ -208,7 +254,9 @@ class HttpExchange:
         """Take received bytes (`b""`: the server closed); the response once it is whole.
 
         Raises `ResponseFailed` when the bytes are not an HTTP/1.1 response, or the server
-        closed the connection before the response was whole.
+        closed the connection before the response was whole; `ReplyTooLarge` (one of them) as
+        soon as the body is known to be longer than `max_body`. The connection cannot carry
+        another request after either.
         """
         self.received += len(data)
         connection = self._h11
@@ -218,7 +266,11 @@ class HttpExchange:
                 event = connection.next_event()
                 event_type = type(event)
                 if event_type is h11.Data:
-                    self._body.append(event.data)  # type: ignore[union-attr]
+                    chunk = event.data  # type: ignore[union-attr]
+                    self._body_size += len(chunk)
+                    if self._body_size > self.max_body:
+                        raise ReplyTooLarge(self._body_size, self.max_body, announced=False)
+                    self._body.append(chunk)
                 elif event_type is h11.Response:
                     self._response_started(event)  # type: ignore[arg-type]
                 elif event_type is h11.EndOfMessage:
@@ -245,12 +297,15 @@ class HttpExchange:
         for name, value in event.headers:
             if name == b"content-type":
                 self._content_type = value.decode("latin-1")
+            elif name == b"content-length" and int(value) > self.max_body:  # h11 checked it
+                raise ReplyTooLarge(int(value), self.max_body, announced=True)
 
     def _response(self) -> HttpResponse:
         chunks = self._body
         body = bytes(chunks[0]) if len(chunks) == 1 else b"".join(chunks)
         response = HttpResponse(self._status, self._content_type, body)
         self._status, self._content_type, self._body, self.received = 0, "", [], 0
+        self._body_size = 0
         return response
 
     @property
