@@ -558,6 +558,15 @@ class AsyncWsTransport(AsyncRpcClient):
         except BaseException:
             link.abort()
             raise
+        if link.ended is not None:
+            # It ended in the bytes that came with the handshake's response (a close frame,
+            # a frame too large): never hand out a link that is over, whose calls would only
+            # come back unsent, at once, again and again.
+            link.abort()
+            raise SurrealConnectionError(
+                f"cannot connect to {self.url}: the server ended the connection right after"
+                f" the opening handshake ({link.ended})"
+            )
         if ws.subprotocol != "cbor":
             await link.close()
             raise SurrealConnectionError(

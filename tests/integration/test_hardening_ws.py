@@ -1,0 +1,197 @@
+"""Hardening of the WebSocket transports against servers that end links at awkward moments,
+id-less error replies, connections carried into another event loop, and servers that accept
+and drop at once.
+
+The faults come from `RawServer`, a TCP server on 127.0.0.1 that makes the WebSocket opening
+handshake by hand and then sends whatever bytes a test asks for (a close frame, a frame header
+announcing 200 MB, nothing), and counts the TCP connections it accepted. Every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from surrealdb import AsyncSurreal, Surreal
+from surrealdb.errors import SurrealConnectionError, SurrealTimeoutError
+
+WAIT = 10.0
+"""The bound on every wait: a bug fails the test instead of hanging it."""
+
+_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+CLOSE_1011 = b"\x88\x02\x03\xf3"
+"""A close frame from the server, code 1011 (internal error), with no reason."""
+
+HUGE_FRAME_HEADER = b"\x82\x7f" + (200 * 1024 * 1024).to_bytes(8, "big")
+"""The header of a binary frame that announces 200 MB, more than the client accepts."""
+
+
+class RawServer:
+    """A WebSocket server by hand: after each opening handshake it sends `after_handshake`
+    (in the same write as the handshake's response when `same_write`), then, if `drop`,
+    ends the TCP connection; otherwise it holds the connection, reading and ignoring."""
+
+    def __init__(
+        self,
+        after_handshake: bytes = b"",
+        *,
+        drop: bool = False,
+        same_write: bool = True,
+        pause: float = 0.0,
+    ) -> None:
+        self.after_handshake = after_handshake
+        self.drop = drop
+        self.same_write = same_write
+        self.pause = pause
+        self.accepted = 0  # TCP connections accepted
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.1)
+        self._stop = threading.Event()
+        self._sockets: list[socket.socket] = []
+        self._threads: list[threading.Thread] = []
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self._listener.getsockname()[1]}/rpc"
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                client, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.accepted += 1
+            self._sockets.append(client)
+            thread = threading.Thread(target=self._serve, args=(client,), daemon=True)
+            self._threads.append(thread)
+            thread.start()
+
+    def _serve(self, client: socket.socket) -> None:
+        try:
+            client.settimeout(WAIT)
+            request = b""
+            while b"\r\n\r\n" not in request:
+                chunk = client.recv(4096)
+                if not chunk:
+                    return
+                request += chunk
+            key = ""
+            for line in request.decode("latin-1").split("\r\n"):
+                name, _, value = line.partition(":")
+                if name.strip().lower() == "sec-websocket-key":
+                    key = value.strip()
+            accept = base64.b64encode(hashlib.sha1((key + _GUID).encode()).digest()).decode()
+            response = (
+                "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                f"Connection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n"
+                "Sec-WebSocket-Protocol: cbor\r\n\r\n"
+            ).encode()
+            if self.same_write:
+                client.sendall(response + self.after_handshake)
+            else:
+                client.sendall(response)
+                time.sleep(self.pause)
+                client.sendall(self.after_handshake)
+            if self.drop:
+                client.shutdown(socket.SHUT_RDWR)
+                client.close()
+                return
+            client.settimeout(0.1)
+            while not self._stop.is_set():  # hold it: read and ignore until the client leaves
+                try:
+                    if not client.recv(65536):
+                        return
+                except TimeoutError:
+                    continue
+        except OSError:
+            return
+        finally:
+            client.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._listener.close()
+        self._thread.join(WAIT)
+        for thread in self._threads:
+            thread.join(WAIT)
+
+
+@pytest.fixture
+def raw_server() -> Iterator[Callable[..., RawServer]]:
+    started: list[RawServer] = []
+
+    def start(*args: object, **kwargs: object) -> RawServer:
+        server = RawServer(*args, **kwargs)  # type: ignore[arg-type]
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+# --------------------------------------------------------------------------------------------
+# A server that ends the link right after the handshake: the call fails in time, no spinning
+# --------------------------------------------------------------------------------------------
+
+ENDINGS = {"close frame": CLOSE_1011, "200 MB frame header": HUGE_FRAME_HEADER}
+
+
+@pytest.mark.parametrize("same_write", [True, False], ids=["same write", "next write"])
+@pytest.mark.parametrize("ending", list(ENDINGS))
+async def test_async_a_link_that_ends_during_the_open_fails_the_call_without_spinning(
+    raw_server: Callable[..., RawServer], ending: str, same_write: bool
+) -> None:
+    server = raw_server(ENDINGS[ending], same_write=same_write, pause=0.05)
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticking = asyncio.create_task(ticker())
+    db = AsyncSurreal(server.url, timeout=2)
+    started = time.monotonic()
+    try:
+        with pytest.raises((SurrealConnectionError, SurrealTimeoutError)):
+            await asyncio.wait_for(db.query("RETURN 1"), WAIT)
+        elapsed = time.monotonic() - started
+        assert elapsed < 5, f"the call took {elapsed:.1f} s"
+        before = ticks
+        await asyncio.sleep(0.2)
+        assert ticks > before, "the event loop did not run the ticker"
+        # The loop kept running other tasks all along: about one tick per 10 ms.
+        assert ticks >= elapsed / 0.01 / 10, (ticks, elapsed)
+    finally:
+        ticking.cancel()
+        await asyncio.wait_for(db.close(), WAIT)
+
+
+@pytest.mark.parametrize("same_write", [True, False], ids=["same write", "next write"])
+@pytest.mark.parametrize("ending", list(ENDINGS))
+def test_a_link_that_ends_during_the_open_fails_the_call(
+    raw_server: Callable[..., RawServer], ending: str, same_write: bool
+) -> None:
+    server = raw_server(ENDINGS[ending], same_write=same_write, pause=0.05)
+    db = Surreal(server.url, timeout=2)
+    started = time.monotonic()
+    try:
+        with pytest.raises((SurrealConnectionError, SurrealTimeoutError)):
+            db.query("RETURN 1")
+        assert time.monotonic() - started < 5
+    finally:
+        db.close()
