@@ -19,8 +19,9 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from surrealdb import AsyncSurreal, Surreal
+from surrealdb import AsyncSurreal, ReconnectPolicy, Surreal
 from surrealdb.errors import SurrealConnectionError, SurrealTimeoutError
+from surrealdb.reconnect import RESTORED_LINK_SETTLES, restored_link_failed
 
 WAIT = 10.0
 """The bound on every wait: a bug fails the test instead of hanging it."""
@@ -34,10 +35,21 @@ HUGE_FRAME_HEADER = b"\x82\x7f" + (200 * 1024 * 1024).to_bytes(8, "big")
 """The header of a binary frame that announces 200 MB, more than the client accepts."""
 
 
+def until(predicate: Callable[[], bool], timeout: float = WAIT) -> bool:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True
+
+
 class RawServer:
     """A WebSocket server by hand: after each opening handshake it sends `after_handshake`
-    (in the same write as the handshake's response when `same_write`), then, if `drop`,
-    ends the TCP connection; otherwise it holds the connection, reading and ignoring."""
+    (in the same write as the handshake's response when `same_write`, else `pause` seconds
+    later), then, if `drop`, ends the TCP connection; otherwise it holds the connection,
+    reading and ignoring. With `first_reads`, the first connection waits for the client's
+    first frame before it does any of that (so that the client's first link opens)."""
 
     def __init__(
         self,
@@ -46,11 +58,13 @@ class RawServer:
         drop: bool = False,
         same_write: bool = True,
         pause: float = 0.0,
+        first_reads: bool = False,
     ) -> None:
         self.after_handshake = after_handshake
         self.drop = drop
         self.same_write = same_write
         self.pause = pause
+        self.first_reads = first_reads
         self.accepted = 0  # TCP connections accepted
         self._listener = socket.create_server(("127.0.0.1", 0))
         self._listener.settimeout(0.1)
@@ -74,11 +88,12 @@ class RawServer:
                 return
             self.accepted += 1
             self._sockets.append(client)
-            thread = threading.Thread(target=self._serve, args=(client,), daemon=True)
+            first = self.accepted == 1
+            thread = threading.Thread(target=self._serve, args=(client, first), daemon=True)
             self._threads.append(thread)
             thread.start()
 
-    def _serve(self, client: socket.socket) -> None:
+    def _serve(self, client: socket.socket, first: bool) -> None:
         try:
             client.settimeout(WAIT)
             request = b""
@@ -98,7 +113,11 @@ class RawServer:
                 f"Connection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n"
                 "Sec-WebSocket-Protocol: cbor\r\n\r\n"
             ).encode()
-            if self.same_write:
+            if first and self.first_reads:
+                client.sendall(response)
+                client.recv(65536)
+                client.sendall(self.after_handshake)
+            elif self.same_write:
                 client.sendall(response + self.after_handshake)
             else:
                 client.sendall(response)
@@ -195,3 +214,64 @@ def test_a_link_that_ends_during_the_open_fails_the_call(
         assert time.monotonic() - started < 5
     finally:
         db.close()
+
+
+# --------------------------------------------------------------------------------------------
+# A server that accepts, then drops: every such link is a failed attempt; max_attempts ends it
+# --------------------------------------------------------------------------------------------
+
+GIVE_UP_AFTER_3 = ReconnectPolicy(initial_delay=0.01, max_delay=0.05, max_attempts=3)
+
+
+def accepting_then_dropping(raw_server: Callable[..., RawServer]) -> RawServer:
+    """Drops each connection 50 ms after its handshake; the first one once a frame came."""
+    return raw_server(drop=True, same_write=False, pause=0.05, first_reads=True)
+
+
+def test_reconnect_gives_up_on_a_server_that_accepts_then_drops(
+    raw_server: Callable[..., RawServer],
+) -> None:
+    server = accepting_then_dropping(raw_server)
+    db = Surreal(server.url, timeout=2, reconnect=GIVE_UP_AFTER_3)
+    try:
+        with pytest.raises(SurrealConnectionError):
+            db.query("RETURN 1")  # sent on the first link, which the server then drops
+        assert until(lambda: db.is_closed), f"still not closed, {server.accepted} connections"
+        with pytest.raises(SurrealConnectionError) as caught:
+            db.query("RETURN 1")
+        message = str(caught.value)
+        assert "3 attempts to reconnect failed" in message, message
+        assert "dropped right after it was restored" in message, message
+        time.sleep(0.3)  # nothing tries again behind the scenes
+        assert server.accepted == 1 + 3  # the first link, then three attempts
+    finally:
+        db.close()
+
+
+async def test_async_reconnect_gives_up_on_a_server_that_accepts_then_drops(
+    raw_server: Callable[..., RawServer],
+) -> None:
+    server = accepting_then_dropping(raw_server)
+    db = AsyncSurreal(server.url, timeout=2, reconnect=GIVE_UP_AFTER_3)
+    try:
+        with pytest.raises(SurrealConnectionError):
+            await asyncio.wait_for(db.query("RETURN 1"), WAIT)
+        deadline = time.monotonic() + WAIT
+        while not db.is_closed and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        assert db.is_closed, f"still not closed, {server.accepted} connections"
+        with pytest.raises(SurrealConnectionError) as caught:
+            await asyncio.wait_for(db.query("RETURN 1"), WAIT)
+        message = str(caught.value)
+        assert "3 attempts to reconnect failed" in message, message
+        assert "dropped right after it was restored" in message or "right after the" in message
+        await asyncio.sleep(0.3)
+        assert server.accepted == 1 + 3
+    finally:
+        await asyncio.wait_for(db.close(), WAIT)
+
+
+def test_a_restored_link_fails_when_nothing_came_on_it_soon() -> None:
+    assert restored_link_failed(messages=0, seconds_up=0.05)
+    assert not restored_link_failed(messages=1, seconds_up=0.05)  # a reply got through
+    assert not restored_link_failed(messages=0, seconds_up=RESTORED_LINK_SETTLES)  # it lasted

@@ -54,6 +54,7 @@ from surrealdb.reconnect import (
     ReconnectPolicy,
     ScopeTracker,
     SessionReplay,
+    restored_link_failed,
 )
 from surrealdb.transports import ws_blocking
 from surrealdb.transports.base import (
@@ -110,6 +111,9 @@ class _Link(asyncio.Protocol):
         self._ping: bytes | None = None  # the payload of the ping waiting for its pong
         self._close_timer: asyncio.TimerHandle | None = None
         self._outgoing: list[bytes] = []  # messages to send at the end of this loop turn
+        self.received = 0  # messages received (replies, notifications)
+        self.restored_at: float | None = None  # when a reconnect let calls through on it
+        self.received_before = 0  # `received` then
 
     # ------------------------------------------------------------------ asyncio callbacks
 
@@ -183,6 +187,7 @@ class _Link(asyncio.Protocol):
         if isinstance(message, str):
             logger.warning("dropped a text frame: this client speaks CBOR only")
         elif message is not None:
+            self.received += 1
             self.owner._receive(self.pending, message)
 
     def _not_open(self) -> None:
@@ -381,7 +386,8 @@ class AsyncWsTransport(AsyncRpcClient):
         self._closed = False
         self._lost: SurrealConnectionError | None = None
         self._reconnecting = False
-        self._attempts = 0
+        self._attempts = 0  # failed reconnect attempts in the current outage
+        self._last_failure = ""  # why the last one failed
         self._reconnects = 0
         self._reconnector: asyncio.Task[None] | None = None
         self._abandoned: set[int] = set()  # ids of calls that timed out or were cancelled
@@ -643,7 +649,7 @@ class AsyncWsTransport(AsyncRpcClient):
         )
         if reconnect:
             self._reconnecting = True
-            self._attempts = 0
+            self._count_outage(link, reason)
             self._scopes.link_lost()
             self._ready.clear()
         elif current and not closed:
@@ -656,6 +662,18 @@ class AsyncWsTransport(AsyncRpcClient):
             self._reconnector = asyncio.create_task(self._reconnect_loop())
         elif current:
             self._live.close()
+
+    def _count_outage(self, link: _Link, reason: str) -> None:
+        """A new outage starts, unless the link that dropped was restored and never worked:
+        then this is one more failed attempt of the outage before it."""
+        restored_at = link.restored_at
+        if restored_at is not None and restored_link_failed(
+            link.received - link.received_before, link.loop.time() - restored_at
+        ):
+            self._attempts += 1
+            self._last_failure = f"the new link dropped right after it was restored ({reason})"
+        else:
+            self._attempts = 0
 
     def _fail_pending(self, link: _Link, message: str) -> None:
         pending = link.pending
@@ -690,15 +708,22 @@ class AsyncWsTransport(AsyncRpcClient):
         policy = self._reconnect
         assert policy is not None
         groups = self._live.restorable()
-        attempt = 0
+        attempt = self._attempts  # not 0 when a restored link dropped at once
+        error: SurrealError | str = self._last_failure
         while True:
+            if attempt and policy.gives_up_after(attempt):
+                self._give_up(
+                    f"the connection to {self.url} dropped and {attempt} attempts to reconnect"
+                    f" failed; the last one: {error}"
+                )
+                return
             await asyncio.sleep(policy.delay(attempt))  # close() cancels this task
             if self._closed:
                 return
             try:
                 link = await self._open_link()
             except SurrealConnectionError as exc:
-                error: SurrealError = exc
+                error = exc
             else:
                 if self._closed:
                     await link.close()
@@ -727,12 +752,6 @@ class AsyncWsTransport(AsyncRpcClient):
             attempt += 1
             self._attempts = attempt
             logger.debug("reconnecting to %s: attempt %d failed: %s", self.url, attempt, error)
-            if policy.gives_up_after(attempt):
-                self._give_up(
-                    f"the connection to {self.url} dropped and {attempt} attempts to reconnect"
-                    f" failed; the last one: {error}"
-                )
-                return
 
     def _publish(self, link: _Link) -> bool:
         """Let calls use a restored link; False when it dropped meanwhile."""
@@ -740,6 +759,8 @@ class AsyncWsTransport(AsyncRpcClient):
             return True
         if link.ended is not None:
             return False
+        link.restored_at = link.loop.time()
+        link.received_before = link.received
         self._link = link
         self._reconnecting = False
         self._reconnects += 1
