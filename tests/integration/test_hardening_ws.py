@@ -16,12 +16,29 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
+import cbor2
 import pytest
 
 from surrealdb import AsyncSurreal, ReconnectPolicy, Surreal
-from surrealdb.errors import SurrealConnectionError, SurrealTimeoutError
+from surrealdb.errors import (
+    InvalidParamsError,
+    ServerError,
+    SurrealConnectionError,
+    SurrealTimeoutError,
+)
+from surrealdb.protocol import Request
 from surrealdb.reconnect import RESTORED_LINK_SETTLES, restored_link_failed
+from tests.integration.test_ws_faults import (
+    ECHO,
+    Behaviour,
+    FakeConnection,
+    FakeServer,
+    echo_argument,
+    in_thread,
+)
+from tests.server import ServerInfo
 
 WAIT = 10.0
 """The bound on every wait: a bug fails the test instead of hanging it."""
@@ -275,3 +292,191 @@ def test_a_restored_link_fails_when_nothing_came_on_it_soon() -> None:
     assert restored_link_failed(messages=0, seconds_up=0.05)
     assert not restored_link_failed(messages=1, seconds_up=0.05)  # a reply got through
     assert not restored_link_failed(messages=0, seconds_up=RESTORED_LINK_SETTLES)  # it lasted
+
+
+# --------------------------------------------------------------------------------------------
+# An error the server sends without a request id (it could not read the request)
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fake_servers() -> Iterator[Callable[[Behaviour], FakeServer]]:
+    """Start `test_ws_faults.FakeServer`s with a behaviour; all are stopped after the test."""
+    started: list[FakeServer] = []
+
+    def start(behaviour: Behaviour) -> FakeServer:
+        started.append(FakeServer(behaviour))
+        return started[-1]
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+UNREADABLE_ERROR = cbor2.dumps(  # the shape the 3.0.2 engine's gateway sends, measured
+    {
+        "error": {
+            "cause": cbor2.CBORTag(6, None),
+            "code": -32700,
+            "details": {"kind": "Parse"},
+            "kind": "Validation",
+            "message": "Parse error",
+        }
+    }
+)
+
+
+def unreadable_unless_plain(connection: FakeConnection, request: dict[str, Any]) -> None:
+    """`run(ECHO, ["unreadable"])` gets the id-less parse error; the others their answer."""
+    if echo_argument(request) == "unreadable":
+        connection.send(UNREADABLE_ERROR)
+    else:
+        connection.answer(request)
+
+
+def test_an_id_less_error_fails_the_only_call_in_flight_at_once(
+    fake_servers: Callable[[Behaviour], FakeServer],
+) -> None:
+    server = fake_servers(unreadable_unless_plain)
+    with Surreal(server.url, timeout=30) as db:
+        started = time.monotonic()
+        with pytest.raises(InvalidParamsError, match="could not read the request") as caught:
+            db.run(ECHO, args=["unreadable"])
+        assert time.monotonic() - started < 5
+        assert caught.value.code == -32700
+        assert db.run(ECHO, args=["after"]) == "after"  # the connection is still usable
+        assert db.reconnects == 0
+
+
+async def test_async_an_id_less_error_fails_the_only_call_in_flight_at_once(
+    fake_servers: Callable[[Behaviour], FakeServer],
+) -> None:
+    server = fake_servers(unreadable_unless_plain)
+    async with AsyncSurreal(server.url, timeout=30) as db:
+        started = time.monotonic()
+        with pytest.raises(InvalidParamsError, match="could not read the request") as caught:
+            await asyncio.wait_for(db.run(ECHO, args=["unreadable"]), WAIT)
+        assert time.monotonic() - started < 5
+        assert caught.value.code == -32700
+        assert await db.run(ECHO, args=["after"]) == "after"
+        assert db.reconnects == 0
+
+
+async def test_async_an_id_less_error_with_several_calls_in_flight_is_dropped(
+    fake_servers: Callable[[Behaviour], FakeServer], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Which call it is about is unknown: none is failed with it (the others get their
+    replies; the unreadable one runs out its own timeout)."""
+    server = fake_servers(unreadable_unless_plain)
+    async with AsyncSurreal(server.url, timeout=0.5) as db:
+        outcomes = await asyncio.wait_for(
+            asyncio.gather(
+                db.run(ECHO, args=[1]),
+                db.run(ECHO, args=["unreadable"]),
+                db.run(ECHO, args=[3]),
+                return_exceptions=True,
+            ),
+            WAIT,
+        )
+    assert outcomes[0] == 1 and outcomes[2] == 3
+    assert isinstance(outcomes[1], SurrealTimeoutError)
+    assert any("which one is unknown" in record.getMessage() for record in caplog.records)
+
+
+def test_an_id_less_error_with_several_calls_in_flight_is_dropped(
+    fake_servers: Callable[[Behaviour], FakeServer], caplog: pytest.LogCaptureFixture
+) -> None:
+    held = threading.Event()
+
+    def hold_one(connection: FakeConnection, request: dict[str, Any]) -> None:
+        if echo_argument(request) == "held":
+            held.set()  # answered only after the id-less error
+        elif echo_argument(request) == "unreadable":
+            assert held.wait(WAIT)
+            connection.send(UNREADABLE_ERROR)
+            held_request = next(r for r in server.requests if echo_argument(r) == "held")
+            connection.answer(held_request)
+        else:
+            connection.answer(request)
+
+    server = fake_servers(hold_one)
+    with Surreal(server.url, timeout=0.5) as db:
+        db.connect()
+        holder, held_outcome = in_thread(lambda: db.run(ECHO, args=["held"]))
+        assert held.wait(WAIT)
+        with pytest.raises(SurrealTimeoutError):
+            db.run(ECHO, args=["unreadable"])
+        holder.join(WAIT)
+        assert held_outcome == ["held"]
+    assert any("which one is unknown" in record.getMessage() for record in caplog.records)
+
+
+def bad_value_frame(value: bytes) -> Callable[[int], bytes]:
+    """A `query("RETURN $x", {"x": <value>})` frame with the value's raw CBOR bytes, built by
+    hand: the client's own encoder is not asked to encode what it may refuse."""
+
+    def build(request_id: int) -> bytes:
+        return (
+            b"\\xa3"
+            + cbor2.dumps("id")
+            + cbor2.dumps(request_id)
+            + cbor2.dumps("method")
+            + cbor2.dumps("query")
+            + cbor2.dumps("params")
+            + b"\\x82"
+            + cbor2.dumps("RETURN $x")
+            + b"\\xa1"
+            + cbor2.dumps("x")
+            + value
+        )
+
+    return build
+
+
+BAD_VALUES = {
+    "int above 2**64": b"\\xc2\\x49\\x01" + b"\\x00" * 8,  # tag 2: a bignum, 2**64
+    "list 1,000 deep": b"\\x81" * 1000 + b"\\x80",
+    "non-string map key": b"\\xa1\\x01\\x02",  # {1: 2}
+}
+
+
+def send_raw_for(transport: Any, marker: str, build: Callable[[int], bytes]) -> None:
+    """Make the connection send `build(id)` instead of its own frame for `query(marker)`."""
+    protocol = transport._protocol
+    encode_request = protocol.encode_request
+
+    def encode(request: Request) -> tuple[int, bytes]:
+        request_id, frame = encode_request(request)
+        if request.method == "query" and request.params[:1] == [marker]:
+            return request_id, build(request_id)
+        return request_id, frame
+
+    protocol.encode_request = encode
+
+
+@pytest.mark.parametrize("bad", list(BAD_VALUES))
+def test_a_value_the_engine_cannot_read_fails_its_call_at_once(
+    server: ServerInfo, bad: str
+) -> None:
+    with Surreal(server.ws_url, timeout=30) as db:
+        send_raw_for(db, "BAD", bad_value_frame(BAD_VALUES[bad]))
+        started = time.monotonic()
+        with pytest.raises(ServerError, match="could not read the request") as caught:
+            db.query("BAD")
+        assert time.monotonic() - started < 5  # was 30 s: the call's whole timeout
+        assert caught.value.code == -32700
+        assert db.query("RETURN 1") == 1
+
+
+@pytest.mark.parametrize("bad", list(BAD_VALUES))
+async def test_async_a_value_the_engine_cannot_read_fails_its_call_at_once(
+    server: ServerInfo, bad: str
+) -> None:
+    async with AsyncSurreal(server.ws_url, timeout=30) as db:
+        send_raw_for(db, "BAD", bad_value_frame(BAD_VALUES[bad]))
+        started = time.monotonic()
+        with pytest.raises(ServerError, match="could not read the request") as caught:
+            await asyncio.wait_for(db.query("BAD"), WAIT)
+        assert time.monotonic() - started < 5
+        assert caught.value.code == -32700
+        assert await db.query("RETURN 1") == 1

@@ -239,7 +239,9 @@ GARBAGE_FRAMES = [
     b"",  # empty
     cbor2.dumps([1, 2, 3]),  # valid CBOR, not a map
     cbor2.dumps({"result": "no id and not a notification"}),
-    cbor2.dumps({"error": {"code": -32700, "message": "Parse error"}}),  # an error for no request
+    # An error for no request, of a kind the server never sends so (its id-less "Parse error"
+    # is about the only call in flight: tests/integration/test_hardening_ws.py).
+    cbor2.dumps({"error": {"code": -32000, "message": "an error for no request"}}),
     cbor2.dumps({"id": 10**9, "result": "a reply for an id never sent"}),
     cbor2.dumps({"id": 10**9 + 1, "error": {"code": -32000, "message": "an error, unknown id"}}),
     cbor2.dumps({"id": "7", "result": "a string id this client never sends"}),

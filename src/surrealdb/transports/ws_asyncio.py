@@ -46,6 +46,7 @@ from surrealdb.protocol import (
     Reply,
     Request,
     RpcProtocol,
+    UnreadableRequest,
     UnroutableFrame,
 )
 from surrealdb.reconnect import (
@@ -613,6 +614,17 @@ class AsyncWsTransport(AsyncRpcClient):
                 self._drop_reply(event.id, event.error)
         else:
             assert isinstance(event, UnroutableFrame)
+            if type(event) is UnreadableRequest:
+                reply = event.reply_for(pending)
+                if reply is not None:  # the only call in flight: it is about that one
+                    self._route(pending, reply)
+                    return
+                logger.warning(
+                    "dropped a frame: %s (%d calls in flight: which one is unknown)",
+                    event.reason,
+                    len(pending),
+                )
+                return
             logger.warning("dropped a frame: %s", event.reason)
 
     def _drop_reply(self, request_id: int, error: BaseException | None = None) -> None:

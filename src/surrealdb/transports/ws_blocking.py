@@ -44,6 +44,7 @@ from surrealdb.protocol import (
     Reply,
     Request,
     RpcProtocol,
+    UnreadableRequest,
     UnroutableFrame,
 )
 from surrealdb.reconnect import (
@@ -607,6 +608,18 @@ class BlockingWsTransport(BlockingRpcClient):
                 self._drop_reply(event.id, event.error)
         else:
             assert isinstance(event, UnroutableFrame)
+            if type(event) is UnreadableRequest:
+                in_flight = list(link.pending)  # one copy: callers add theirs meanwhile
+                reply = event.reply_for(in_flight)
+                if reply is not None:  # the only call in flight: it is about that one
+                    self._route(link, reply)
+                    return
+                logger.warning(
+                    "dropped a frame: %s (%d calls in flight: which one is unknown)",
+                    event.reason,
+                    len(in_flight),
+                )
+                return
             logger.warning("dropped a frame: %s", event.reason)
 
     @staticmethod
