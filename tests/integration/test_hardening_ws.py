@@ -480,3 +480,85 @@ async def test_async_a_value_the_engine_cannot_read_fails_its_call_at_once(
         assert time.monotonic() - started < 5
         assert caught.value.code == -32700
         assert await db.query("RETURN 1") == 1
+
+
+# --------------------------------------------------------------------------------------------
+# An AsyncSurreal connection used in a second asyncio.run()
+# --------------------------------------------------------------------------------------------
+
+
+def test_a_connection_moves_to_a_new_event_loop_when_its_own_is_closed(
+    server: ServerInfo,
+) -> None:
+    """Its session (sign-in, use, let) and its live query are restored in the new loop."""
+    db = AsyncSurreal(server.ws_url, timeout=2, reconnect=ReconnectPolicy(initial_delay=0.01))
+
+    async def first() -> Any:
+        await db.signin({"username": server.username, "password": server.password})
+        await db.use("test", "hardening_loops")
+        await db.query("DEFINE TABLE IF NOT EXISTS reading SCHEMALESS")
+        await db.let("kept", 5)
+        return await db.live("reading")
+
+    async def second(live_id: Any) -> tuple[Any, Any]:
+        subscription = db.subscribe_live(live_id)
+        kept = await db.query("RETURN $kept")
+        await db.query("CREATE reading:one SET celsius = 21")
+        notification = await asyncio.wait_for(anext(subscription), WAIT)
+        return kept, notification
+
+    try:
+        live_id = asyncio.run(asyncio.wait_for(first(), WAIT))
+        started = time.monotonic()
+        kept, notification = asyncio.run(asyncio.wait_for(second(live_id), WAIT))
+        assert time.monotonic() - started < 5
+        assert kept == 5
+        assert notification.live_id == live_id and notification.action == "CREATE"
+        assert db.reconnects == 1
+    finally:
+        asyncio.run(asyncio.wait_for(db.close(), WAIT))
+
+
+def test_without_reconnect_a_closed_event_loop_ends_the_connection_clearly(
+    server: ServerInfo,
+) -> None:
+    db = AsyncSurreal(server.ws_url, timeout=2, reconnect=False)
+    try:
+        assert asyncio.run(asyncio.wait_for(db.query("RETURN 1"), WAIT)) == 1
+        started = time.monotonic()
+        with pytest.raises(SurrealConnectionError, match=r"event loop .* is closed"):
+            asyncio.run(asyncio.wait_for(db.query("RETURN 1"), WAIT))
+        assert time.monotonic() - started < 5
+        assert db.is_closed
+    finally:
+        asyncio.run(asyncio.wait_for(db.close(), WAIT))
+
+
+def test_a_connection_whose_event_loop_is_still_open_is_refused_in_another(
+    server: ServerInfo,
+) -> None:
+    own = asyncio.new_event_loop()
+    db = AsyncSurreal(server.ws_url, timeout=2)
+    try:
+        assert own.run_until_complete(asyncio.wait_for(db.query("RETURN 1"), WAIT)) == 1
+        started = time.monotonic()
+        with pytest.raises(SurrealConnectionError, match="belongs to another event loop"):
+            asyncio.run(asyncio.wait_for(db.query("RETURN 1"), WAIT))
+        assert time.monotonic() - started < 5
+        # Its own loop still has it, unharmed.
+        assert own.run_until_complete(asyncio.wait_for(db.query("RETURN 2"), WAIT)) == 2
+    finally:
+        own.run_until_complete(asyncio.wait_for(db.close(), WAIT))
+        own.close()
+
+
+def test_a_connection_closes_in_another_event_loop_without_waiting(
+    raw_server: Callable[..., RawServer],
+) -> None:
+    server = raw_server()  # holds the connection, never answers
+    db = AsyncSurreal(server.url, timeout=2)
+    asyncio.run(asyncio.wait_for(db.connect(), WAIT))
+    started = time.monotonic()
+    asyncio.run(asyncio.wait_for(db.close(), WAIT))
+    assert time.monotonic() - started < 2
+    assert db.is_closed

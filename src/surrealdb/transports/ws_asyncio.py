@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import math
 import os
+import socket
 import ssl as ssl_module
 from typing import Any, Self
 
@@ -334,6 +335,24 @@ class _Link(asyncio.Protocol):
         if self.transport is not None:
             self.transport.abort()
 
+    def forsake(self, reason: str) -> None:
+        """End the link without its event loop, which is closed (or is not the one running):
+        nothing is scheduled on that loop and no future of it is touched (nobody can await
+        them any more); the socket is shut down, so the server sees the end at once. The
+        socket itself is released when the transport is collected."""
+        if self.ended is None:
+            self.ended = reason
+        for timer in (self._timer, self._keepalive, self._close_timer):
+            if timer is not None:
+                timer.cancel()
+        self.pending.clear()
+        self._outgoing.clear()
+        if self.transport is not None:
+            sock = self.transport.get_extra_info("socket")
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
     async def close(self) -> None:
         """The closing handshake: a close frame, then the server closes the TCP connection
         (or, after `CLOSE_TIMEOUT`, this side drops it)."""
@@ -392,6 +411,7 @@ class AsyncWsTransport(AsyncRpcClient):
         self._reconnects = 0
         self._reconnector: asyncio.Task[None] | None = None
         self._abandoned: set[int] = set()  # ids of calls that timed out or were cancelled
+        self._loop: asyncio.AbstractEventLoop | None = None  # where its links and tasks live
 
     # ------------------------------------------------------------------ public state
 
@@ -427,7 +447,7 @@ class AsyncWsTransport(AsyncRpcClient):
         deadline = math.inf if timeout is None else loop.time() + timeout
         link = self._link
         while True:
-            if link is None or link.paused:
+            if link is None or link.paused or link.loop is not loop:
                 link = await self._link_to_send_on(link, request, timeout, deadline)
             if self._scopes.any_lost:
                 self._scopes.check(request, self.url)
@@ -466,6 +486,9 @@ class AsyncWsTransport(AsyncRpcClient):
     ) -> _Link:
         """A link that takes writes: connect, or wait for the reconnect, or for a full write
         buffer to drain, within the call's deadline (the call was not sent if it runs out)."""
+        if self._loop is not asyncio.get_running_loop():
+            self._own_loop()
+            link = self._link
         try:
             async with asyncio.timeout_at(None if deadline == math.inf else deadline) as limit:
                 if link is not None:
@@ -497,6 +520,8 @@ class AsyncWsTransport(AsyncRpcClient):
 
     async def _wait_for_link(self) -> _Link:
         """The open link: connect first, or wait while reconnecting (the caller bounds it)."""
+        if self._loop is not asyncio.get_running_loop():
+            self._own_loop()
         while True:
             link = self._link
             if link is not None:
@@ -519,6 +544,59 @@ class AsyncWsTransport(AsyncRpcClient):
                     raise self._connection_error()
                 self._link = link
                 return link
+
+    def _own_loop(self) -> None:
+        """Make the running event loop this connection's own, or raise why it cannot be.
+
+        A connection's links and tasks live in one event loop. Used in another one (a second
+        `asyncio.run()`), it moves there when its old loop is closed: the old link is given up
+        as if it had dropped, and the reconnect restores the session on a new link in this
+        loop (calls that were in flight died with their loop; none is sent again). When the
+        old loop is still open, its link cannot be taken from it: SurrealConnectionError.
+        """
+        loop, old = asyncio.get_running_loop(), self._loop
+        if old is None or self._closed or self._lost is not None:
+            self._loop = loop  # nothing lives in a loop yet, or nothing will again
+            return
+        link, replay_link = self._link, self._replay_link
+        connecting = self._connecting is not None and self._connecting.locked()
+        in_use = self._reconnecting or connecting or link is not None or replay_link is not None
+        if in_use and not old.is_closed():
+            raise SurrealConnectionError(
+                f"the connection to {self.url} belongs to another event loop, which is still"
+                " open: an AsyncSurreal connection works only in the event loop it was first"
+                " used in; open a new connection in this loop (and close this one in its own)"
+            )
+        self._loop = loop
+        self._link = self._replay_link = None
+        self._reconnector = None  # it ended with its loop
+        self._connecting = None  # bound to the old loop
+        self._ready = asyncio.Event()
+        reason = "the event loop of the connection was closed"
+        for old_link in (link, replay_link):
+            if old_link is not None:
+                old_link.forsake(reason)
+        if not in_use:  # it was not connected: the next call connects in this loop
+            self._ready.set()
+            return
+        if self._reconnect is None:
+            self._reconnecting = False
+            self._ready.set()
+            self._lost = SurrealConnectionError(
+                f"the event loop the connection to {self.url} was used in is closed, and the"
+                " connection does not reconnect (reconnect=False): open a new connection in"
+                " this loop"
+            )
+            self._live.close()
+            return
+        logger.warning(
+            "the event loop of the connection to %s was closed; reconnecting in this one",
+            self.url,
+        )
+        self._reconnecting = True
+        self._attempts = 0
+        self._scopes.link_lost()
+        self._reconnector = asyncio.create_task(self._reconnect_loop())
 
     def _connection_error(self) -> SurrealConnectionError:
         """A fresh error saying why the connection is unusable."""
@@ -698,10 +776,17 @@ class AsyncWsTransport(AsyncRpcClient):
         """Close the WebSocket; pending calls fail, live subscriptions end. Idempotent."""
         self._closed = True
         self._reconnecting = False
-        self._ready.set()
         link, self._link = self._link, None
         replay_link, self._replay_link = self._replay_link, None
         reconnector, self._reconnector = self._reconnector, None
+        if self._loop is not None and self._loop is not asyncio.get_running_loop():
+            # Closed in another event loop than its own: nothing of the old loop is awaited.
+            for open_link in (link, replay_link):
+                if open_link is not None:
+                    open_link.forsake("the connection was closed")
+            self._live.close()
+            return
+        self._ready.set()
         current = asyncio.current_task()
         if reconnector is not None and reconnector is not current:
             reconnector.cancel()
