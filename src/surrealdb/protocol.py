@@ -8,7 +8,7 @@ frame received to `decode_frame` and act on the event it returns.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 from uuid import UUID
 
@@ -59,7 +59,32 @@ class UnroutableFrame(msgspec.Struct):
     reason: str
 
 
+class UnreadableRequest(UnroutableFrame):
+    """The server could not read a request, so its error reply carries no request id.
+
+    A SurrealDB server answers so when it cannot decode a request's frame (a value it cannot
+    parse: an integer beyond 64 bits, nesting too deep, a map key that is not a string) or
+    finds it malformed: `Parse error` (-32700) or `Invalid request` (-32600), with no `id`.
+    Only a call in flight can be its cause; `reply_for` names it when that is certain.
+    """
+
+    error: SurrealError
+
+    def reply_for(self, in_flight: Collection[int]) -> ErrorReply | None:
+        """The error reply of the call this is about, given the ids of the calls waiting for a
+        reply on the link: the only one; None (log and drop) when there are several or none."""
+        if len(in_flight) != 1:
+            return None
+        for request_id in in_flight:
+            return ErrorReply(request_id, self.error)
+        return None
+
+
 Event = Reply | ErrorReply | Notification | UnroutableFrame
+"""What `decode_frame` returns (`UnreadableRequest` is an `UnroutableFrame`)."""
+
+_UNREADABLE_CODES = frozenset({-32700, -32600})
+_UNREADABLE_KINDS = frozenset({"Parse", "InvalidRequest"})
 
 
 class RpcProtocol:
@@ -126,7 +151,19 @@ def decode_body(body: bytes) -> Any:
 def _frame_without_id(message: Mapping[str, Any], unknown_tags: list[int]) -> Event:
     result = message.get("result")
     if "error" in message:
-        error = server_error(message["error"])
+        raw = message["error"]
+        if _is_unreadable_request(raw):
+            told = str(raw.get("message") or "the request could not be read")
+            error = server_error(
+                {
+                    **raw,
+                    "message": f"{told}: the server could not read the request (a value it"
+                    " cannot decode, such as an integer beyond 64 bits, nesting too deep, or a"
+                    " map key that is not a string), so its error carried no request id",
+                }
+            )
+            return UnreadableRequest(f"the server could not read a request: {told}", error)
+        error = server_error(raw)
         return UnroutableFrame(f"the server reported an error for no request: {error}")
     if not (type(result) is dict or isinstance(result, Mapping)) or not isinstance(
         result.get("id"), UUID
@@ -144,6 +181,18 @@ def _frame_without_id(message: Mapping[str, Any], unknown_tags: list[int]) -> Ev
             session=session if isinstance(session, UUID) else None,
         )
     )
+
+
+def _is_unreadable_request(error: Any) -> bool:
+    """Whether an error object is the server's "could not read a request" (by code or kind)."""
+    if not (type(error) is dict or isinstance(error, Mapping)):
+        return False
+    details = error.get("details")
+    detail_kind = details.get("kind") if isinstance(details, Mapping) else None
+    code = error.get("code")
+    if type(code) is int and code in _UNREADABLE_CODES:
+        return True
+    return isinstance(detail_kind, str) and detail_kind in _UNREADABLE_KINDS
 
 
 def _unknown_tags_error(tags: list[int]) -> ProtocolError:

@@ -108,6 +108,20 @@ class ReconnectPolicy:
 DEFAULT_RECONNECT: Final = ReconnectPolicy()
 """The policy of `reconnect=True`."""
 
+RESTORED_LINK_SETTLES: Final = 5.0
+"""Seconds after which a restored link counts as working, even if nothing came on it."""
+
+
+def restored_link_failed(messages: int, seconds_up: float) -> bool:
+    """Whether a link that a reconnect restored ended before it proved to work.
+
+    `messages` is how many messages came on it after calls were let through on it (replies,
+    notifications), `seconds_up` how long it lasted since. A link that ended with neither (a
+    server that accepts the handshake, then drops) counts as a failed attempt: the outage
+    goes on, its backoff keeps growing, and `max_attempts` still ends it.
+    """
+    return messages == 0 and seconds_up < RESTORED_LINK_SETTLES
+
 
 def reconnect_policy(reconnect: object) -> ReconnectPolicy | None:
     """The policy a `reconnect=` option asks for (None: do not reconnect)."""

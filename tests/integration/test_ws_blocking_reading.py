@@ -95,9 +95,7 @@ def delayed(connection: FakeConnection, request: dict[str, Any]) -> None:
     if argument == "never":
         return
     if isinstance(argument, dict) and "after" in argument:
-        timer = threading.Timer(argument["after"], connection.reply, (request, argument["value"]))
-        timer.daemon = True
-        timer.start()
+        connection.later(argument["after"], connection.reply, request, argument["value"])
         return
     connection.answer(request)
 

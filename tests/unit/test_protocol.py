@@ -29,6 +29,7 @@ from surrealdb.protocol import (
     Reply,
     Request,
     RpcProtocol,
+    UnreadableRequest,
     UnroutableFrame,
     decode_body,
     encode_envelope,
@@ -292,6 +293,58 @@ def test_error_without_id_is_unroutable() -> None:
     assert isinstance(event, UnroutableFrame)
     assert "no request" in event.reason
     assert "no" in event.reason
+
+
+UNREADABLE = {  # what the 3.0.2 engine's gateway sent for each request it could not read
+    "error": {
+        "cause": cbor2.CBORTag(6, None),
+        "code": -32700,
+        "details": {"kind": "Parse"},
+        "kind": "Validation",
+        "message": "Parse error",
+    }
+}
+
+
+def test_an_error_for_a_request_the_server_could_not_read_names_its_only_call() -> None:
+    event = RpcProtocol().decode_frame(frame(UNREADABLE))
+    assert isinstance(event, UnreadableRequest)  # still an UnroutableFrame, by its id
+    assert isinstance(event, UnroutableFrame)
+    reply = event.reply_for([7])
+    assert isinstance(reply, ErrorReply) and reply.id == 7
+    assert isinstance(reply.error, InvalidParamsError)  # mapped as any other server error
+    assert reply.error.code == -32700 and reply.error.detail_kind == "Parse"
+    assert str(reply.error).startswith("Parse error: the server could not read the request")
+    assert "beyond 64 bits" in str(reply.error)
+    assert event.reply_for([]) is None
+    assert event.reply_for([7, 8]) is None  # which one is unknown: log and drop
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        {"code": -32700, "message": "Parse error"},  # the shape of 2.x servers
+        {"code": -32600, "kind": "Validation", "message": "Invalid request"},
+        {"kind": "Validation", "details": {"kind": "InvalidRequest"}, "message": "Invalid"},
+    ],
+    ids=["2.x parse error", "invalid request", "by details"],
+)
+def test_unreadable_request_errors_are_known_by_code_or_kind(error: dict[str, Any]) -> None:
+    assert isinstance(RpcProtocol().decode_frame(frame({"error": error})), UnreadableRequest)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        {"code": -32000, "message": "x"},
+        {"kind": "Validation", "details": {"kind": ["Parse"]}, "message": "unhashable kind"},
+        "a string",
+    ],
+    ids=["other code", "odd details", "not a map"],
+)
+def test_other_errors_without_id_stay_unroutable(error: object) -> None:
+    event = RpcProtocol().decode_frame(frame({"error": error}))
+    assert type(event) is UnroutableFrame
 
 
 def test_frame_without_id_that_is_not_a_notification_is_unroutable() -> None:

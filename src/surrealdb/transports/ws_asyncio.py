@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import math
 import os
+import socket
 import ssl as ssl_module
 from typing import Any, Self
 
@@ -46,6 +47,7 @@ from surrealdb.protocol import (
     Reply,
     Request,
     RpcProtocol,
+    UnreadableRequest,
     UnroutableFrame,
 )
 from surrealdb.reconnect import (
@@ -54,6 +56,7 @@ from surrealdb.reconnect import (
     ReconnectPolicy,
     ScopeTracker,
     SessionReplay,
+    restored_link_failed,
 )
 from surrealdb.transports import ws_blocking
 from surrealdb.transports.base import (
@@ -110,6 +113,9 @@ class _Link(asyncio.Protocol):
         self._ping: bytes | None = None  # the payload of the ping waiting for its pong
         self._close_timer: asyncio.TimerHandle | None = None
         self._outgoing: list[bytes] = []  # messages to send at the end of this loop turn
+        self.received = 0  # messages received (replies, notifications)
+        self.restored_at: float | None = None  # when a reconnect let calls through on it
+        self.received_before = 0  # `received` then
 
     # ------------------------------------------------------------------ asyncio callbacks
 
@@ -183,6 +189,7 @@ class _Link(asyncio.Protocol):
         if isinstance(message, str):
             logger.warning("dropped a text frame: this client speaks CBOR only")
         elif message is not None:
+            self.received += 1
             self.owner._receive(self.pending, message)
 
     def _not_open(self) -> None:
@@ -328,6 +335,24 @@ class _Link(asyncio.Protocol):
         if self.transport is not None:
             self.transport.abort()
 
+    def forsake(self, reason: str) -> None:
+        """End the link without its event loop, which is closed (or is not the one running):
+        nothing is scheduled on that loop and no future of it is touched (nobody can await
+        them any more); the socket is shut down, so the server sees the end at once. The
+        socket itself is released when the transport is collected."""
+        if self.ended is None:
+            self.ended = reason
+        for timer in (self._timer, self._keepalive, self._close_timer):
+            if timer is not None:
+                timer.cancel()
+        self.pending.clear()
+        self._outgoing.clear()
+        if self.transport is not None:
+            sock = self.transport.get_extra_info("socket")
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
     async def close(self) -> None:
         """The closing handshake: a close frame, then the server closes the TCP connection
         (or, after `CLOSE_TIMEOUT`, this side drops it)."""
@@ -381,10 +406,12 @@ class AsyncWsTransport(AsyncRpcClient):
         self._closed = False
         self._lost: SurrealConnectionError | None = None
         self._reconnecting = False
-        self._attempts = 0
+        self._attempts = 0  # failed reconnect attempts in the current outage
+        self._last_failure = ""  # why the last one failed
         self._reconnects = 0
         self._reconnector: asyncio.Task[None] | None = None
         self._abandoned: set[int] = set()  # ids of calls that timed out or were cancelled
+        self._loop: asyncio.AbstractEventLoop | None = None  # where its links and tasks live
 
     # ------------------------------------------------------------------ public state
 
@@ -420,7 +447,7 @@ class AsyncWsTransport(AsyncRpcClient):
         deadline = math.inf if timeout is None else loop.time() + timeout
         link = self._link
         while True:
-            if link is None or link.paused:
+            if link is None or link.paused or link.loop is not loop:
                 link = await self._link_to_send_on(link, request, timeout, deadline)
             if self._scopes.any_lost:
                 self._scopes.check(request, self.url)
@@ -459,6 +486,9 @@ class AsyncWsTransport(AsyncRpcClient):
     ) -> _Link:
         """A link that takes writes: connect, or wait for the reconnect, or for a full write
         buffer to drain, within the call's deadline (the call was not sent if it runs out)."""
+        if self._loop is not asyncio.get_running_loop():
+            self._own_loop()
+            link = self._link
         try:
             async with asyncio.timeout_at(None if deadline == math.inf else deadline) as limit:
                 if link is not None:
@@ -490,6 +520,8 @@ class AsyncWsTransport(AsyncRpcClient):
 
     async def _wait_for_link(self) -> _Link:
         """The open link: connect first, or wait while reconnecting (the caller bounds it)."""
+        if self._loop is not asyncio.get_running_loop():
+            self._own_loop()
         while True:
             link = self._link
             if link is not None:
@@ -512,6 +544,59 @@ class AsyncWsTransport(AsyncRpcClient):
                     raise self._connection_error()
                 self._link = link
                 return link
+
+    def _own_loop(self) -> None:
+        """Make the running event loop this connection's own, or raise why it cannot be.
+
+        A connection's links and tasks live in one event loop. Used in another one (a second
+        `asyncio.run()`), it moves there when its old loop is closed: the old link is given up
+        as if it had dropped, and the reconnect restores the session on a new link in this
+        loop (calls that were in flight died with their loop; none is sent again). When the
+        old loop is still open, its link cannot be taken from it: SurrealConnectionError.
+        """
+        loop, old = asyncio.get_running_loop(), self._loop
+        if old is None or self._closed or self._lost is not None:
+            self._loop = loop  # nothing lives in a loop yet, or nothing will again
+            return
+        link, replay_link = self._link, self._replay_link
+        connecting = self._connecting is not None and self._connecting.locked()
+        in_use = self._reconnecting or connecting or link is not None or replay_link is not None
+        if in_use and not old.is_closed():
+            raise SurrealConnectionError(
+                f"the connection to {self.url} belongs to another event loop, which is still"
+                " open: an AsyncSurreal connection works only in the event loop it was first"
+                " used in; open a new connection in this loop (and close this one in its own)"
+            )
+        self._loop = loop
+        self._link = self._replay_link = None
+        self._reconnector = None  # it ended with its loop
+        self._connecting = None  # bound to the old loop
+        self._ready = asyncio.Event()
+        reason = "the event loop of the connection was closed"
+        for old_link in (link, replay_link):
+            if old_link is not None:
+                old_link.forsake(reason)
+        if not in_use:  # it was not connected: the next call connects in this loop
+            self._ready.set()
+            return
+        if self._reconnect is None:
+            self._reconnecting = False
+            self._ready.set()
+            self._lost = SurrealConnectionError(
+                f"the event loop the connection to {self.url} was used in is closed, and the"
+                " connection does not reconnect (reconnect=False): open a new connection in"
+                " this loop"
+            )
+            self._live.close()
+            return
+        logger.warning(
+            "the event loop of the connection to %s was closed; reconnecting in this one",
+            self.url,
+        )
+        self._reconnecting = True
+        self._attempts = 0
+        self._scopes.link_lost()
+        self._reconnector = asyncio.create_task(self._reconnect_loop())
 
     def _connection_error(self) -> SurrealConnectionError:
         """A fresh error saying why the connection is unusable."""
@@ -558,6 +643,15 @@ class AsyncWsTransport(AsyncRpcClient):
         except BaseException:
             link.abort()
             raise
+        if link.ended is not None:
+            # It ended in the bytes that came with the handshake's response (a close frame,
+            # a frame too large): never hand out a link that is over, whose calls would only
+            # come back unsent, at once, again and again.
+            link.abort()
+            raise SurrealConnectionError(
+                f"cannot connect to {self.url}: the server ended the connection right after"
+                f" the opening handshake ({link.ended})"
+            )
         if ws.subprotocol != "cbor":
             await link.close()
             raise SurrealConnectionError(
@@ -598,6 +692,17 @@ class AsyncWsTransport(AsyncRpcClient):
                 self._drop_reply(event.id, event.error)
         else:
             assert isinstance(event, UnroutableFrame)
+            if type(event) is UnreadableRequest:
+                reply = event.reply_for(pending)
+                if reply is not None:  # the only call in flight: it is about that one
+                    self._route(pending, reply)
+                    return
+                logger.warning(
+                    "dropped a frame: %s (%d calls in flight: which one is unknown)",
+                    event.reason,
+                    len(pending),
+                )
+                return
             logger.warning("dropped a frame: %s", event.reason)
 
     def _drop_reply(self, request_id: int, error: BaseException | None = None) -> None:
@@ -634,7 +739,7 @@ class AsyncWsTransport(AsyncRpcClient):
         )
         if reconnect:
             self._reconnecting = True
-            self._attempts = 0
+            self._count_outage(link, reason)
             self._scopes.link_lost()
             self._ready.clear()
         elif current and not closed:
@@ -648,6 +753,18 @@ class AsyncWsTransport(AsyncRpcClient):
         elif current:
             self._live.close()
 
+    def _count_outage(self, link: _Link, reason: str) -> None:
+        """A new outage starts, unless the link that dropped was restored and never worked:
+        then this is one more failed attempt of the outage before it."""
+        restored_at = link.restored_at
+        if restored_at is not None and restored_link_failed(
+            link.received - link.received_before, link.loop.time() - restored_at
+        ):
+            self._attempts += 1
+            self._last_failure = f"the new link dropped right after it was restored ({reason})"
+        else:
+            self._attempts = 0
+
     def _fail_pending(self, link: _Link, message: str) -> None:
         pending = link.pending
         while pending:
@@ -659,10 +776,17 @@ class AsyncWsTransport(AsyncRpcClient):
         """Close the WebSocket; pending calls fail, live subscriptions end. Idempotent."""
         self._closed = True
         self._reconnecting = False
-        self._ready.set()
         link, self._link = self._link, None
         replay_link, self._replay_link = self._replay_link, None
         reconnector, self._reconnector = self._reconnector, None
+        if self._loop is not None and self._loop is not asyncio.get_running_loop():
+            # Closed in another event loop than its own: nothing of the old loop is awaited.
+            for open_link in (link, replay_link):
+                if open_link is not None:
+                    open_link.forsake("the connection was closed")
+            self._live.close()
+            return
+        self._ready.set()
         current = asyncio.current_task()
         if reconnector is not None and reconnector is not current:
             reconnector.cancel()
@@ -681,15 +805,22 @@ class AsyncWsTransport(AsyncRpcClient):
         policy = self._reconnect
         assert policy is not None
         groups = self._live.restorable()
-        attempt = 0
+        attempt = self._attempts  # not 0 when a restored link dropped at once
+        error: SurrealError | str = self._last_failure
         while True:
+            if attempt and policy.gives_up_after(attempt):
+                self._give_up(
+                    f"the connection to {self.url} dropped and {attempt} attempts to reconnect"
+                    f" failed; the last one: {error}"
+                )
+                return
             await asyncio.sleep(policy.delay(attempt))  # close() cancels this task
             if self._closed:
                 return
             try:
                 link = await self._open_link()
             except SurrealConnectionError as exc:
-                error: SurrealError = exc
+                error = exc
             else:
                 if self._closed:
                     await link.close()
@@ -718,12 +849,6 @@ class AsyncWsTransport(AsyncRpcClient):
             attempt += 1
             self._attempts = attempt
             logger.debug("reconnecting to %s: attempt %d failed: %s", self.url, attempt, error)
-            if policy.gives_up_after(attempt):
-                self._give_up(
-                    f"the connection to {self.url} dropped and {attempt} attempts to reconnect"
-                    f" failed; the last one: {error}"
-                )
-                return
 
     def _publish(self, link: _Link) -> bool:
         """Let calls use a restored link; False when it dropped meanwhile."""
@@ -731,6 +856,8 @@ class AsyncWsTransport(AsyncRpcClient):
             return True
         if link.ended is not None:
             return False
+        link.restored_at = link.loop.time()
+        link.received_before = link.received
         self._link = link
         self._reconnecting = False
         self._reconnects += 1

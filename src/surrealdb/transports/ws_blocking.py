@@ -44,6 +44,7 @@ from surrealdb.protocol import (
     Reply,
     Request,
     RpcProtocol,
+    UnreadableRequest,
     UnroutableFrame,
 )
 from surrealdb.reconnect import (
@@ -52,6 +53,7 @@ from surrealdb.reconnect import (
     ReconnectPolicy,
     ScopeTracker,
     SessionReplay,
+    restored_link_failed,
 )
 from surrealdb.transports.base import (
     DEFAULT_CONNECT_TIMEOUT,
@@ -167,7 +169,10 @@ class _Link:
         "next_ping",
         "pending",
         "reader",
+        "received",
+        "received_before",
         "replies",
+        "restored_at",
         "sleepers",
         "ws",
     )
@@ -186,6 +191,9 @@ class _Link:
         self.leads = 0  # how many times a caller took the read role
         self.replies = 0  # how many replies were routed
         self.next_ping = 0.0
+        self.received = 0  # messages received (replies, notifications)
+        self.restored_at: float | None = None  # when a reconnect let calls through on it
+        self.received_before = 0  # `received` then
 
     def wake_next_sleeper(self) -> None:
         """Wake the longest-sleeping caller, to take the read role (hold `mutex`)."""
@@ -239,6 +247,7 @@ class BlockingWsTransport(BlockingRpcClient):
         self._lost: SurrealConnectionError | None = None
         self._reconnecting = False
         self._attempts = 0  # failed reconnect attempts in the current outage
+        self._last_failure = ""  # why the last one failed
         self._reconnects = 0
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -566,6 +575,8 @@ class BlockingWsTransport(BlockingRpcClient):
             except LinkClosed as exc:
                 self._end_link(link, f"the connection closed ({exc})")
                 return
+            if messages:
+                link.received += len(messages)
             for message in messages:
                 if type(message) is str:
                     logger.warning("dropped a text frame: this client speaks CBOR only")
@@ -597,6 +608,18 @@ class BlockingWsTransport(BlockingRpcClient):
                 self._drop_reply(event.id, event.error)
         else:
             assert isinstance(event, UnroutableFrame)
+            if type(event) is UnreadableRequest:
+                in_flight = list(link.pending)  # one copy: callers add theirs meanwhile
+                reply = event.reply_for(in_flight)
+                if reply is not None:  # the only call in flight: it is about that one
+                    self._route(link, reply)
+                    return
+                logger.warning(
+                    "dropped a frame: %s (%d calls in flight: which one is unknown)",
+                    event.reason,
+                    len(in_flight),
+                )
+                return
             logger.warning("dropped a frame: %s", event.reason)
 
     @staticmethod
@@ -716,7 +739,7 @@ class BlockingWsTransport(BlockingRpcClient):
             )
             if reconnect:
                 self._reconnecting = True
-                self._attempts = 0
+                self._count_outage(link, reason)
                 self._scopes.link_lost()
             elif current and not closed:
                 self._lost = SurrealConnectionError(f"{reason}: {self.url}")
@@ -731,6 +754,18 @@ class BlockingWsTransport(BlockingRpcClient):
             self._start_thread(self._reconnect_loop, None, "surrealdb-ws-reconnect")
         elif current:
             self._live.close()
+
+    def _count_outage(self, link: _Link, reason: str) -> None:
+        """A new outage starts, unless the link that dropped was restored and never worked:
+        then this is one more failed attempt of the outage before it (hold `_state_lock`)."""
+        restored_at = link.restored_at
+        if restored_at is not None and restored_link_failed(
+            link.received - link.received_before, time.monotonic() - restored_at
+        ):
+            self._attempts += 1
+            self._last_failure = f"the new link dropped right after it was restored ({reason})"
+        else:
+            self._attempts = 0
 
     def _fail_pending(self, link: _Link, message: str) -> None:
         pending = link.pending
@@ -773,14 +808,22 @@ class BlockingWsTransport(BlockingRpcClient):
         policy = self._reconnect
         assert policy is not None
         groups = self._live.restorable()
-        attempt = 0
+        with self._ready:
+            attempt = self._attempts  # not 0 when a restored link dropped at once
+            error: SurrealError | str = self._last_failure
         while True:
+            if attempt and policy.gives_up_after(attempt):
+                self._give_up(
+                    f"the connection to {self.url} dropped and {attempt} attempts to reconnect"
+                    f" failed; the last one: {error}"
+                )
+                return
             if self._stop.wait(policy.delay(attempt)):
                 return  # closed
             try:
                 link = self._open_link()
             except SurrealConnectionError as exc:
-                error: SurrealError = exc
+                error = exc
             else:
                 with self._ready:
                     if self._closed:
@@ -811,12 +854,6 @@ class BlockingWsTransport(BlockingRpcClient):
             attempt += 1
             self._attempts = attempt
             logger.debug("reconnecting to %s: attempt %d failed: %s", self.url, attempt, error)
-            if policy.gives_up_after(attempt):
-                self._give_up(
-                    f"the connection to {self.url} dropped and {attempt} attempts to reconnect"
-                    f" failed; the last one: {error}"
-                )
-                return
 
     def _publish(self, link: _Link) -> bool:
         """Let calls use a restored link; False when it dropped meanwhile."""
@@ -825,6 +862,8 @@ class BlockingWsTransport(BlockingRpcClient):
                 return True  # close() closes the replay link
             if link.ended is not None:
                 return False
+            link.restored_at = time.monotonic()
+            link.received_before = link.received
             self._link = link
             self._reconnecting = False
             self._reconnects += 1
