@@ -116,6 +116,15 @@ class InvalidParamsError(ServerError):
     """The server rejected the request's parameters."""
 
 
+class HeaderValueError(InvalidParamsError, ValueError):
+    """A namespace or database name (or a token) that an HTTP header cannot carry to the
+    server as it is.
+
+    Raised by `use()` over HTTP, or by the call after a sign-in whose details name one,
+    before anything is sent; a ws:// URL sends names as data and takes any name.
+    """
+
+
 class ThrownError(ServerError):
     """A `THROW` statement or a function raised this error."""
 

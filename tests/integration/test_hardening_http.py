@@ -21,10 +21,10 @@ import cbor2
 import pytest
 
 from surrealdb import AsyncSurreal, InvalidParamsError, InvalidURLError, Surreal
+from surrealdb.errors import HeaderValueError
 from surrealdb.transports import ws_blocking
 from surrealdb.transports.base import PayloadTooLargeError
 from surrealdb.transports.http_blocking import BlockingHttpTransport
-from surrealdb.transports.http_state import HeaderValueError
 from surrealdb.transports.http_wire import DEFAULT_MAX_REPLY_SIZE
 from tests.conftest import url_for
 from tests.server import ServerInfo

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from surrealdb.errors import HeaderValueError
 from surrealdb.protocol import Request
-from surrealdb.transports.http_state import HeaderValueError, HttpSessionState
+from surrealdb.transports.http_state import HttpSessionState
 from surrealdb.transports.http_wire import (
     DEFAULT_MAX_REPLY_SIZE,
     JOIN_LIMIT,

@@ -8,12 +8,11 @@ import pytest
 
 from surrealdb._generated import requests
 from surrealdb.api_types import Tokens
-from surrealdb.errors import InvalidParamsError, InvalidURLError
+from surrealdb.errors import HeaderValueError, InvalidParamsError, InvalidURLError
 from surrealdb.protocol import Request
 from surrealdb.transports.http_state import (
     BASE_HEADERS,
     PROTECTED_VARIABLES,
-    HeaderValueError,
     HttpSessionState,
     LocalResult,
 )

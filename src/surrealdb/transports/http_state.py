@@ -18,7 +18,7 @@ from typing import Any
 
 from surrealdb import cbor
 from surrealdb.api_types import Tokens
-from surrealdb.errors import InvalidParamsError, SurrealError, server_error
+from surrealdb.errors import HeaderValueError, SurrealError, server_error
 from surrealdb.protocol import Request
 from surrealdb.values import NONE
 
@@ -30,15 +30,6 @@ PROTECTED_VARIABLES = frozenset({"access", "auth", "token", "session"})
 
 _HEADER_SAFE = re.compile(r"(?:[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?)?")
 """Names the server reads back from a header as they were sent: visible ASCII, inner spaces."""
-
-
-class HeaderValueError(InvalidParamsError, ValueError):
-    """A namespace or database name (or a token) that an HTTP header cannot carry to the
-    server as it is.
-
-    Raised by `use()` over HTTP, or by the call after a sign-in whose details name one,
-    before anything is sent; a ws:// URL sends names as data and takes any name.
-    """
 
 
 def protected_variable(name: str) -> SurrealError:

@@ -16,7 +16,8 @@ from urllib.parse import urlsplit
 
 import h11
 
-from surrealdb.transports.http_state import HeaderValueError, HttpSessionState
+from surrealdb.errors import HeaderValueError
+from surrealdb.transports.http_state import HttpSessionState
 
 MAX_HEAD_SIZE = 64 * 1024
 """The most bytes a response's status line and headers may take."""
