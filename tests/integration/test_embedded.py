@@ -152,6 +152,23 @@ def test_a_datastore_that_cannot_be_created_is_a_connection_error(tmp_path: Path
     asyncio.run(asynchronous())
 
 
+def test_an_async_embedded_connection_carries_on_in_a_second_asyncio_run() -> None:
+    db = AsyncSurreal("mem://")
+
+    async def first() -> None:
+        await db.use("loops", "one")
+        await db.create(RecordID("item", 1), {"n": 1})
+
+    async def second() -> object:
+        return await asyncio.wait_for(db.select(RecordID("item", 1)), 5)
+
+    asyncio.run(first())
+    try:
+        assert asyncio.run(second()) == {"id": RecordID("item", 1), "n": 1}
+    finally:
+        asyncio.run(db.close())
+
+
 def run_demo(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "surrealdb", "demo", *args],
