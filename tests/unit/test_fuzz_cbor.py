@@ -366,3 +366,64 @@ def test_atheris_finds_nothing(tmp_path: Path) -> None:
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
     print("RESULT atheris", completed.stderr.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("levels", [100_000, 10_000_000])
+def test_replies_nested_without_end_fail_cleanly_in_a_fresh_interpreter(levels: int) -> None:
+    """A hostile reply nested 100,000 or 10,000,000 deep never crashes the interpreter.
+
+    Run in a subprocess, so a crash (a segfault from a C stack overflow) fails this test
+    instead of killing pytest: in the main thread and in a thread (whose stack is smaller),
+    every head that opens a level (arrays, maps, tags we decode and tags we do not, and
+    indefinite-length arrays and maps) must give CBORDecodeFailed, the protocol must turn the
+    frame into an event, and the next good frame must decode.
+    """
+    code = f"""
+        import threading
+        import cbor2
+        from surrealdb import cbor
+        from surrealdb.errors import SurrealError
+        from surrealdb.protocol import RpcProtocol, UnroutableFrame, decode_body
+
+        heads = {{
+            "array": b"\\x81", "map": b"\\xa1\\x61k", "unknown tag": b"\\xd8\\x63",
+            "record id": b"\\xd8\\x08\\x82\\x61t", "set": b"\\xd8\\x38\\x81",
+            "bound": b"\\xd8\\x32", "range": b"\\xd8\\x31\\x82\\xf6",
+            "indefinite array": b"\\x9f", "indefinite map": b"\\xbf\\x61k",
+        }}
+        good = cbor2.dumps({{"id": 7, "result": [1, {{"a": "b"}}]}})
+
+        def check(name, head):
+            frame = b"\\xa2\\x62id\\x01\\x66result" + head * {levels} + b"\\x01"
+            try:
+                cbor.decode(frame)
+            except cbor.CBORDecodeFailed:
+                pass
+            else:
+                raise AssertionError(name + " decoded")
+            assert isinstance(RpcProtocol().decode_frame(frame), UnroutableFrame), name
+            try:
+                decode_body(frame)
+            except SurrealError:
+                pass
+            else:
+                raise AssertionError(name + " gave a result")
+            assert cbor.decode(good) == ({{"id": 7, "result": [1, {{"a": "b"}}]}}, [])
+
+        for name, head in heads.items():
+            check(name, head)
+            thread = threading.Thread(target=check, args=(name, head))
+            thread.start()
+            thread.join()
+            print(name)
+        """
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert len(result.stdout.splitlines()) == 9
+    assert "Traceback" not in result.stderr
