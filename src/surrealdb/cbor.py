@@ -15,6 +15,7 @@ import decimal
 import fractions
 import gc
 import ipaddress
+import itertools
 import re
 import threading
 import uuid
@@ -182,8 +183,10 @@ def _encode_timedelta(encoder: cbor2.CBOREncoder, value: _dt.timedelta) -> None:
 
 
 def _encode_decimal(encoder: cbor2.CBOREncoder, value: decimal.Decimal) -> None:
+    # Positional notation: the 3.0.2 engine refuses exponents ("1E-7", which str() gives for
+    # Decimal("0.0000001")). Non-finite and too large decimals were refused before encoding.
     encoder.write(_DECIMAL_HEAD)
-    encoder.encode(str(value))
+    encoder.encode(format(value, "f"))
 
 
 def _encode_set(encoder: cbor2.CBOREncoder, value: set[Any] | frozenset[Any]) -> None:
@@ -360,37 +363,50 @@ def encode(value: object) -> bytes:
     """Encode a value (typically a whole RPC request) to CBOR bytes.
 
     Raises ``UnencodableValueError`` naming the path of the first value that SurrealDB cannot
-    represent, e.g. ``params[1]['tags'][2]``.
+    represent or read, e.g. ``params[1]['tags'][2]``, before anything is sent: types it has
+    no form for, integers outside its 64-bit range, NaN and infinite or out-of-range
+    decimals, object keys that are not strings, strings that are not valid Unicode, and
+    values nested deeper than the server reads (``MAX_NESTING``).
 
     cbor2 has two speeds. Given ``encoders=``, it looks every value up in that mapping,
     strings and ints included: about 2.5x slower than with only a ``default`` hook, which it
     calls just for the types it does not know. But without ``encoders=`` cbor2 encodes some
     types its own way, with tags SurrealDB does not read (datetime, Decimal, set, date...).
     So a value made only of types whose encoding is the same either way (``_is_plain``, a
-    quick walk) takes the fast path; anything else takes the exact one.
+    quick walk that also checks the integers' range) takes the fast path; anything else is
+    checked by ``_find_problem`` (an iterative walk: cbor2's exact path recurses in C and
+    crashes the interpreter on a value about 10,000 levels deep) and takes the exact one.
     """
     try:
         if _is_plain(value, 0):
             return _dumps(value, default=_encode_other)
+        problem = _find_problem(value, check_strings=False)
+        if problem is not None:
+            raise UnencodableValueError(type(problem[1]), problem[0], problem[2])
         return _dumps(value, encoders=_ENCODERS, default=_encode_other)
-    except (_Unencodable, cbor2.CBOREncodeError) as error:
+    except (_Unencodable, cbor2.CBOREncodeError, UnicodeEncodeError) as error:
         raise _describe_failure(value, error) from None
 
 
 _dumps: Final = cbor2.dumps
 
 # Types cbor2 encodes itself, as SurrealDB reads them, and ours whose hook writes no value
-# that cbor2 could encode differently (a Table's name is checked in _is_plain).
+# that cbor2 could encode differently (a Table's name is checked in _is_plain). An int is
+# plain only inside the server's range (checked where it is met).
 _PLAIN_LEAF_TYPES: Final = frozenset(
     {str, int, float, bool, type(None), bytes, uuid.UUID, SurrealNone, Datetime, Duration}
 )
-_PLAIN_MAX_DEPTH: Final = 32  # deeper values take the exact path (it also reports cycles)
+# Deeper values take the exact path, whose check reports cycles and too deep nesting. Even a
+# plain value this deep (a record id counts three levels) stays far below MAX_NESTING.
+_PLAIN_MAX_DEPTH: Final = 32
 
 
 def _is_plain(value: Any, depth: int) -> bool:
     """Whether the value holds only types cbor2 encodes the same with or without ``encoders=``.
 
-    Exact types only: a subclass of dict, str or int (an enum, say) takes the exact path.
+    Exact types only: a subclass of dict, str or int (an enum, say) takes the exact path, as
+    does a map with a key that is not a string and an int outside the server's range: the
+    exact path's check reports them.
     """
     kind = type(value)
     if kind is dict:
@@ -398,10 +414,14 @@ def _is_plain(value: Any, depth: int) -> bool:
             return False
         leaf_types = _PLAIN_LEAF_TYPES
         for key in value:
-            if type(key) is not str and type(key) not in leaf_types:
+            if type(key) is not str:
                 return False
         for item in value.values():
-            if type(item) not in leaf_types and not _is_plain(item, depth + 1):
+            item_kind = type(item)
+            if item_kind is int:  # literals: the server's 64-bit range, cheaper than globals
+                if not -0x8000_0000_0000_0000 <= item <= 0x7FFF_FFFF_FFFF_FFFF:
+                    return False
+            elif item_kind not in leaf_types and not _is_plain(item, depth + 1):
                 return False
         return True
     if kind is list or kind is tuple:
@@ -409,11 +429,15 @@ def _is_plain(value: Any, depth: int) -> bool:
             return False
         leaf_types = _PLAIN_LEAF_TYPES
         for item in value:
-            if type(item) not in leaf_types and not _is_plain(item, depth + 1):
+            item_kind = type(item)
+            if item_kind is int:  # literals: the server's 64-bit range, cheaper than globals
+                if not -0x8000_0000_0000_0000 <= item <= 0x7FFF_FFFF_FFFF_FFFF:
+                    return False
+            elif item_kind not in leaf_types and not _is_plain(item, depth + 1):
                 return False
         return True
     if kind in _PLAIN_LEAF_TYPES:
-        return True
+        return kind is not int or _INT_MIN <= value <= _INT_MAX
     if kind is RecordID:
         if depth > _PLAIN_MAX_DEPTH:
             return False
@@ -425,84 +449,392 @@ def _is_plain(value: Any, depth: int) -> bool:
     return False
 
 
-# -- failure path: find what could not be encoded --------------------------------------------
+# -- the check before the exact path, and the failure path -------------------------------------
 
-_NATIVE_LEAF_TYPES: Final = (type(None), bool, int, float, str, bytes, bytearray, uuid.UUID)
+MAX_NESTING: Final = 256
+"""The deepest nesting of arrays, maps and tags (together) that the server reads in a request.
+
+SurrealDB 3.0.2 decodes a request with ``ciborium::from_reader`` (surrealdb/core/src/rpc/
+format/cbor/mod.rs), and ciborium 0.2.2 stops at a recursion limit of 256, where every
+array, map and tag is one level (a record id is two: its tag and pair). Measured on
+the test gateway (the 3.0.2 engine), ws and http alike: 256 levels, the request map around
+the value included, are read; 257 get ``Parse error``. Deeper values are refused before
+sending. The embedded engine (surrealdb-embedded 3.0.0b10) stops at 100 levels and says so
+itself (``RecursionLimitExceeded``).
+"""
+
+_INT_MIN: Final = -(2**63)
+_INT_MAX: Final = 2**63 - 1
+# The engine reads CBOR integers as i128 and casts them to i64, so a value outside
+# [-2**63, 2**63 - 1] is stored wrapped (2**64 - 1 as -1), and bignum tags (2**64 and up,
+# below -2**64) fail the whole request: both are refused.
+_DECIMAL_MAX: Final = decimal.Decimal(2**96 - 1)
+# The engine's decimals (rust_decimal) have a 96-bit mantissa: a larger magnitude fails the
+# request; NaN, sNaN and the infinities too (measured on the 3.0.2 engine and embedded).
+
+_INT_REASON: Final = (
+    "SurrealDB integers are 64-bit, from -2**63 to 2**63 - 1 (a larger one would be stored "
+    "wrapped or refused); pass decimal.Decimal(value) for numbers up to 2**96 - 1"
+)
+_KEY_REASON: Final = "SurrealDB object keys are strings; convert the key, e.g. with str()"
+_DECIMAL_SPECIAL_REASON: Final = (
+    "SurrealDB decimals are finite numbers (it reads no NaN or infinity); "
+    "use float('nan') or float('inf') for those"
+)
+_DECIMAL_RANGE_REASON: Final = (
+    "SurrealDB decimals hold at most 2**96 - 1 (79228162514264337593543950335) in magnitude"
+)
+_DEPTH_REASON: Final = (
+    f"the value is nested deeper than the {MAX_NESTING} levels the server reads (each array, "
+    "object and tagged value such as a record id or datetime counts, the request included)"
+)
+_CYCLE_REASON: Final = "the value contains itself (a reference cycle)"
+
+# Exact types with nothing to check and no CBOR levels of their own.
+_UNCHECKED_LEAF_TYPES: Final = frozenset({str, float, bool, type(None), bytes, bytearray})
+# Exact types that hold no other values but are written with tags: their CBOR levels.
+_TAGGED_LEAF_LEVELS: Final[dict[type, int]] = {
+    uuid.UUID: 1,
+    SurrealNone: 1,
+    Table: 1,
+    decimal.Decimal: 1,  # and checked
+    Datetime: 2,
+    _dt.datetime: 2,
+    Duration: 2,
+    _dt.timedelta: 2,
+    File: 2,
+    GeometryPoint: 2,
+}
+
+# How many CBOR levels each of our hooks writes around what it encodes, and for the hooks
+# that encode other values, how to get them.
+_Children = Callable[[Any], Iterator[Any]]
+
+
+def _struct_values(value: msgspec.Struct) -> Iterator[Any]:
+    for name, _ in _struct_fields(type(value)):
+        field_value = getattr(value, name)
+        if field_value is not msgspec.UNSET:
+            yield field_value
+
+
+def _dataclass_values(value: Any) -> Iterator[Any]:
+    return (getattr(value, field.name) for field in dataclasses.fields(value))
+
+
+_HOOK_SHAPES: Final[dict[_EncoderHook, tuple[int, _Children | None]]] = {
+    _encode_none: (1, None),
+    _encode_table: (1, None),
+    _encode_decimal: (1, None),
+    _encode_datetime: (2, None),
+    _encode_py_datetime: (2, None),
+    _encode_duration: (2, None),
+    _encode_timedelta: (2, None),
+    _encode_file: (2, None),
+    _encode_point: (2, None),
+    _encode_record_id: (2, lambda value: iter((value.id,))),
+    _encode_set: (2, iter),
+    _encode_surreal_set: (2, iter),
+    _encode_range: (2, lambda value: iter((value.begin, value.end))),
+    _encode_bound_included: (1, lambda value: iter((value.value,))),
+    _encode_bound_excluded: (1, lambda value: iter((value.value,))),
+    _encode_line: (2, lambda value: iter(value.points)),
+    _encode_polygon: (2, lambda value: iter(value.lines)),
+    _encode_multi_point: (2, lambda value: iter(value.points)),
+    _encode_multi_line: (2, lambda value: iter(value.lines)),
+    _encode_multi_polygon: (2, lambda value: iter(value.polygons)),
+    _encode_collection: (2, lambda value: iter(value.geometries)),
+    _encode_struct: (1, _struct_values),
+    _encode_dataclass: (1, _dataclass_values),
+}
+
+# One value met by the walk: (value, how many CBOR levels enclose it, the entry it is in,
+# and for a container on the walk's stack: its children, and how many levels enclose them).
+_Entry = tuple[Any, ...]
+# What the walk found: (entry, the offending value, reason or None, last path segment or None).
+_Found = tuple[_Entry, object, str | None, str | None]
+
+
+def _find_problem(value: object, *, check_strings: bool) -> tuple[str, object, str | None] | None:
+    """The path, value and reason of the first value the server cannot read, or None.
+
+    An explicit stack instead of recursion, so no depth of nesting can overflow it; the
+    walk stops at ``MAX_NESTING``, so a reference cycle ends it too. Paths are worked out
+    only for what is found. Strings are checked only on the failure path
+    (``check_strings``): cbor2 itself refuses a string that is not valid Unicode.
+    """
+    found = _walk(value, check_strings)
+    if found is None:
+        return None
+    entry, culprit, reason, last = found
+    chain = _chain(entry)
+    if reason is _DEPTH_REASON:
+        cycle_end = _first_repeat(chain)
+        if cycle_end is not None:
+            chain, culprit, reason, last = (
+                chain[: cycle_end + 1],
+                chain[cycle_end][0],
+                _CYCLE_REASON,
+                None,
+            )
+    return _format_chain(chain, last), culprit, reason
+
+
+def _walk(value: object, check_strings: bool) -> _Found | None:
+    """The search behind ``_find_problem``: depth first, over an explicit stack.
+
+    Children that hold no other values (scalars, datetimes, decimals...) are checked where
+    they are met, and maps and arrays opened inline; only our other types go through
+    ``_open``. This walk runs before every exact-path encode, so it is written for speed.
+    """
+    # Each entry is (value, its level, parent entry, its children, their level): the entry
+    # of a container is also the parent of its children. The root is a parent for the
+    # value itself, so that it is checked like any child.
+    root: _Entry = (None, -1, None, (value,), 0)
+    stack: list[_Entry] = [root]
+    unchecked = _UNCHECKED_LEAF_TYPES
+    tagged_leaves = _TAGGED_LEAF_LEVELS
+    decimal_type = decimal.Decimal
+    while stack:
+        parent = stack.pop()
+        level = parent[4]
+        for child in parent[3]:
+            kind = type(child)
+            if kind in unchecked:
+                if check_strings and kind is str and _bad_string(child):
+                    return (child, level, parent), child, _string_reason(child), None
+                continue
+            if kind is int:
+                if not -0x8000_0000_0000_0000 <= child <= 0x7FFF_FFFF_FFFF_FFFF:
+                    return (child, level, parent), child, _INT_REASON, None
+                continue
+            if kind is dict and level < MAX_NESTING:
+                for key in child:
+                    if type(key) is not str or check_strings:
+                        break
+                else:
+                    stack.append((child, level, parent, child.values(), level + 1))
+                    continue
+            elif (kind is list or kind is tuple) and level < MAX_NESTING:
+                stack.append((child, level, parent, child, level + 1))
+                continue
+            extra = tagged_leaves.get(kind)
+            if extra is not None:
+                if level + extra > MAX_NESTING:
+                    return (child, level, parent), child, _DEPTH_REASON, None
+                if kind is decimal_type:
+                    try:
+                        in_range = _NEGATIVE_DECIMAL_MAX <= child <= _DECIMAL_MAX
+                    except decimal.InvalidOperation:  # NaN and sNaN do not compare
+                        in_range = False
+                    if not in_range:
+                        reason = _decimal_problem(child)
+                        return (child, level, parent), child, reason, None
+                continue
+            found = _open((child, level, parent), check_strings, stack)
+            if found is not None:
+                return found
+    return None
+
+
+def _open(entry: _Entry, check_strings: bool, stack: list[Any]) -> _Found | None:
+    """Check a value that holds others, and put its children on the stack (or the problem)."""
+    item, level, _ = entry
+    kind = type(item)
+    if kind is dict or (kind not in _ENCODERS and isinstance(item, dict)):
+        if level >= MAX_NESTING:
+            return entry, item, _DEPTH_REASON, None
+        for key in item:
+            if type(key) is not str and not isinstance(key, str):
+                return entry, key, _KEY_REASON, f"[<key {key!r}>]"
+            if check_strings and _bad_string(key):
+                return entry, key, _string_reason(key), f"[<key {key!r}>]"
+        stack.append((item, level, entry[2], item.values(), level + 1))
+        return None
+    if (
+        kind is list
+        or kind is tuple
+        or (
+            kind not in _ENCODERS
+            and isinstance(item, list | tuple)
+            and not isinstance(item, SurrealSet)  # a subclass not met yet: a set, below
+        )
+    ):
+        if level >= MAX_NESTING:
+            return entry, item, _DEPTH_REASON, None
+        stack.append((item, level, entry[2], item, level + 1))
+        return None
+    if isinstance(item, bool | float | bytes | bytearray):
+        return None
+    if isinstance(item, int):  # a subclass, an IntEnum say
+        return None if _INT_MIN <= item <= _INT_MAX else (entry, item, _INT_REASON, None)
+    if isinstance(item, str):
+        if check_strings and _bad_string(item):
+            return entry, item, _string_reason(item), None
+        return None
+    if isinstance(item, uuid.UUID | cbor2.CBORTag):
+        if level >= MAX_NESTING:
+            return entry, item, _DEPTH_REASON, None
+        if isinstance(item, cbor2.CBORTag):
+            stack.append((item, level, entry[2], (item.value,), level + 1))
+        return None
+    hook = _ENCODERS.get(kind)
+    if hook is None:
+        try:
+            hook = _find_hook(item)
+        except _Unencodable:
+            return entry, item, None, None
+        _ENCODERS[kind] = hook
+    shape = _HOOK_SHAPES.get(hook)
+    if shape is None:  # _reject: a type cbor2 would write in a form SurrealDB cannot read
+        return entry, item, None, None
+    levels, children = shape
+    if level + levels > MAX_NESTING:
+        return entry, item, _DEPTH_REASON, None
+    if hook is _encode_decimal:
+        reason = _decimal_problem(item)
+        return None if reason is None else (entry, item, reason, None)
+    if children is not None:
+        stack.append((item, level, entry[2], children(item), level + levels))
+    return None
+
+
+def _decimal_problem(value: decimal.Decimal) -> str | None:
+    if not value.is_finite():
+        return _DECIMAL_SPECIAL_REASON
+    if value.copy_abs() > _DECIMAL_MAX:
+        return _DECIMAL_RANGE_REASON
+    return None
+
+
+_NEGATIVE_DECIMAL_MAX: Final = decimal.Decimal(-(2**96 - 1))
+
+
+def _bad_string(text: str) -> bool:
+    """Whether a string has no UTF-8 form (it holds a lone surrogate)."""
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _string_reason(text: str) -> str:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        char = text[error.start]
+        return (
+            f"the string is not valid Unicode: it holds a lone surrogate U+{ord(char):04X} at "
+            f"index {error.start} (SurrealDB strings are UTF-8)"
+        )
+    return "the string is not valid Unicode"  # pragma: no cover - only called for bad strings
+
+
+def _chain(entry: _Entry) -> list[_Entry]:
+    """The entries from the value passed to ``encode`` down to this one."""
+    chain = []
+    current: _Entry | None = entry
+    while current is not None and current[1] >= 0:  # up to the walk's root (level -1)
+        chain.append(current)
+        current = current[2]
+    chain.reverse()
+    return chain
+
+
+def _first_repeat(chain: list[_Entry]) -> int | None:
+    """The index of the first entry whose value already encloses it (a cycle), if any."""
+    seen: set[int] = set()
+    for index, entry in enumerate(chain):
+        item = entry[0]
+        if id(item) in seen:
+            return index
+        seen.add(id(item))
+    return None
+
+
+_PATH_HEAD: Final = 8  # segments shown before an ellipsis in a long path
+_PATH_TAIL: Final = 2  # and after it
+
+
+def _format_chain(chain: list[_Entry], last: str | None) -> str:
+    """``['params'][1]`` -> ``params[1]``: a top-level map key reads as a name.
+
+    Paths longer than ten segments keep their head and tail around ``...``.
+    """
+    segments = [_segment(parent[0], child[0]) for parent, child in itertools.pairwise(chain)]
+    if last is not None:
+        segments.append(last)
+    if len(segments) > _PATH_HEAD + _PATH_TAIL:
+        skipped = len(segments) - _PATH_HEAD - _PATH_TAIL
+        segments = [*segments[:_PATH_HEAD], f"...<{skipped} more>...", *segments[-_PATH_TAIL:]]
+    if not segments:
+        return "value"
+    first = segments[0]
+    if first.startswith("['") and first.endswith("']"):
+        return first[2:-2] + "".join(segments[1:])
+    return "value" + "".join(segments)
+
+
+def _segment(parent: Any, child: object) -> str:
+    """How the path names ``child`` inside ``parent`` (found by identity)."""
+    if isinstance(parent, dict):
+        for key, item in parent.items():
+            if item is child:
+                return f"[{key!r}]"
+    elif isinstance(parent, RecordID):
+        return ".id"
+    elif isinstance(parent, Range):
+        return ".begin" if parent.begin is child else ".end"
+    elif isinstance(parent, BoundIncluded | BoundExcluded | cbor2.CBORTag):
+        return ".value"
+    elif isinstance(parent, msgspec.Struct) and not isinstance(parent, _GEOMETRY_TYPES):
+        for name, _ in _struct_fields(type(parent)):
+            if getattr(parent, name) is child:
+                return f".{name}"
+    elif dataclasses.is_dataclass(parent) and not isinstance(parent, type):
+        for field in dataclasses.fields(parent):
+            if getattr(parent, field.name) is child:
+                return f".{field.name}"
+    else:
+        items = (
+            parent
+            if isinstance(parent, list | tuple | set | frozenset)
+            else _geometry_items(parent)
+        )
+        for index, item in enumerate(items):
+            if item is child:
+                return f"[{index}]"
+    return "[?]"  # pragma: no cover - every child the walk met is in its parent
+
+
+_GEOMETRY_TYPES: Final = (
+    GeometryLine,
+    GeometryPolygon,
+    GeometryMultiPoint,
+    GeometryMultiLine,
+    GeometryMultiPolygon,
+    GeometryCollection,
+)
+
+
+def _geometry_items(value: Any) -> tuple[Any, ...]:
+    for name in ("points", "lines", "polygons", "geometries"):
+        items = getattr(value, name, None)
+        if items is not None:
+            return tuple(items)
+    return ()
 
 
 def _describe_failure(value: object, error: BaseException) -> UnencodableValueError:
     """Re-walk the input to name the offending value and where it is."""
-    found = _find_unencodable(value, [], set())
+    found = _find_problem(value, check_strings=True)
     if found is None:  # cbor2 failed for a reason the walk does not model
         return UnencodableValueError(type(value), "value", str(error))
     path, culprit, reason = found
-    return UnencodableValueError(type(culprit), _format_path(path), reason)
-
-
-def _children(value: object) -> Iterator[tuple[str, object]] | None:
-    """(path segment, child) pairs of a container value, or None for a leaf."""
-    if isinstance(value, list | tuple):
-        return ((f"[{index}]", item) for index, item in enumerate(value))
-    if isinstance(value, dict):
-        return _dict_children(value)
-    if isinstance(value, set | frozenset):
-        return ((f"[{index}]", item) for index, item in enumerate(value))
-    if isinstance(value, RecordID):
-        return iter([(".id", value.id)])
-    if isinstance(value, BoundIncluded | BoundExcluded):
-        return iter([(".value", value.value)])
-    if isinstance(value, Range):
-        return iter([(".begin", value.begin), (".end", value.end)])
-    if isinstance(value, cbor2.CBORTag):
-        return iter([(".value", value.value)])
-    if isinstance(value, msgspec.Struct):
-        return ((f".{name}", getattr(value, name)) for name, _ in _struct_fields(type(value)))
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return ((f".{f.name}", getattr(value, f.name)) for f in dataclasses.fields(value))
-    return None
-
-
-def _dict_children(value: dict[Any, Any]) -> Iterator[tuple[str, object]]:
-    for key, item in value.items():
-        yield f"[<key {key!r}>]", key
-        yield f"[{key!r}]", item
-
-
-def _is_encodable_leaf(value: object) -> bool:
-    if isinstance(value, _NATIVE_LEAF_TYPES):
-        return True
-    for base in type(value).__mro__[:-1]:
-        hook = _ENCODERS.get(base)
-        if hook is not None:
-            return hook is not _reject
-    return False
-
-
-def _find_unencodable(
-    value: object, path: list[str], on_stack: set[int]
-) -> tuple[list[str], object, str | None] | None:
-    children = _children(value)
-    if children is None:
-        return None if _is_encodable_leaf(value) else (path, value, None)
-    if id(value) in on_stack:
-        return (path, value, "the value contains itself (a reference cycle)")
-    on_stack.add(id(value))
-    for segment, child in children:
-        found = _find_unencodable(child, [*path, segment], on_stack)
-        if found is not None:
-            return found
-    on_stack.discard(id(value))
-    return None
-
-
-def _format_path(path: list[str]) -> str:
-    """``['params'][1]`` -> ``params[1]``: a top-level map key reads as a name."""
-    if not path:
-        return "value"
-    first = path[0]
-    if first.startswith("['") and first.endswith("']"):
-        return first[2:-2] + "".join(path[1:])
-    return "value" + "".join(path)
+    return UnencodableValueError(type(culprit), path, reason)
 
 
 # --------------------------------------------------------------------------------------------

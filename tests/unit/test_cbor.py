@@ -11,6 +11,9 @@ import fractions
 import gc
 import ipaddress
 import math
+import subprocess
+import sys
+import textwrap
 import threading
 import uuid
 from decimal import Decimal
@@ -202,7 +205,8 @@ def test_plain_requests_take_the_fast_path() -> None:
     [
         (dt.datetime(2024, 1, 2, 3, 4, 5, 6), CBORTag(12, [1704164645, 6000])),
         (Decimal("1.50"), CBORTag(10, "1.50")),
-        (Decimal("NaN"), CBORTag(10, "NaN")),
+        (Decimal("1E-7"), CBORTag(10, "0.0000001")),
+        (Decimal("1E+3"), CBORTag(10, "1000")),
         ({1, 2}, CBORTag(56, [1, 2])),
         (frozenset({"a"}), CBORTag(56, ["a"])),
         (SurrealSet([{"a": 1}]), CBORTag(56, [{"a": 1}])),
@@ -220,8 +224,9 @@ def test_plain_requests_take_the_fast_path() -> None:
 def test_values_cbor2_encodes_its_own_way_keep_surreal_tags_deep_inside_plain_data(
     value: object, expected: object
 ) -> None:
-    # cbor2's fast path would write a datetime as tag 0, a Decimal as tag 4, a set as tag 258
-    # (and a Decimal NaN as a float): such values, wherever they sit, take the exact path.
+    # cbor2's fast path would write a datetime as tag 0, a Decimal as tag 4, a set as tag 258:
+    # such values, wherever they sit, take the exact path (where a Decimal is written in
+    # positional notation: the server refuses "1E-7").
     request = {"id": 1, "method": "create", "params": [Table("t"), {"rows": [{"v": value}]}]}
     assert not cbor_module._is_plain(request, 0)
     expected_request = {
@@ -241,11 +246,14 @@ def test_deeply_nested_plain_data_is_encoded_exactly() -> None:
     assert only(encode(value)) == value
 
 
-def test_dict_keys_other_than_plain_leaves_take_the_exact_path() -> None:
-    value = {(1, 2): "pair", 3: "int"}
+class Key(enum.StrEnum):
+    NAME = "name"
+
+
+def test_string_subclass_keys_take_the_exact_path() -> None:
+    value = {Key.NAME: 1, "s": [2]}
     assert not cbor_module._is_plain(value, 0)
-    assert cbor_module._is_plain({3: "int", "s": 1}, 0)
-    assert encode(value) == exact_path(value)
+    assert encode(value) == exact_path(value) == cbor2.dumps({"name": 1, "s": [2]})
 
 
 # -- encoding: errors ------------------------------------------------------------------------
@@ -559,3 +567,233 @@ def test_decoded_datetimes_are_independent_and_behave_like_constructed_ones() ->
     assert hash(first) == hash(Datetime(5, 6)) and second < first
     assert type(first) is Datetime and first is not second
     assert only(cbor2.dumps(CBORTag(12, [0, 0]))) == Datetime(0)  # the epoch copied is intact
+
+
+# -- encoding: values the server cannot read are refused before sending ----------------------
+
+I64_MIN, I64_MAX = -(2**63), 2**63 - 1
+
+
+def query_request(value: object) -> dict[str, Any]:
+    return {"id": 1, "method": "query", "params": ["RETURN $v", {"v": value}]}
+
+
+def refused(value: object) -> UnencodableValueError:
+    with pytest.raises(UnencodableValueError) as caught:
+        encode(value)
+    return caught.value
+
+
+@pytest.mark.parametrize(
+    "number", [I64_MAX + 1, 2**64 - 1, I64_MIN - 1, 2**64, -(2**64) - 1, 2**200]
+)
+@pytest.mark.parametrize(
+    ("wrap", "path"),
+    [
+        (lambda n: n, "value"),
+        (lambda n: query_request({"balance": n}), "params[1]['v']['balance']"),
+        (lambda n: query_request([1, [2, n]]), "params[1]['v'][1][1]"),
+        (lambda n: query_request({"at": Datetime(0), "n": n}), "params[1]['v']['n']"),
+        (lambda n: [RecordID("t", n)], "value[0].id"),
+        (lambda n: {"s": {n}}, "s[0]"),
+    ],
+    ids=["alone", "fast path", "in a list", "exact path", "record id", "set"],
+)
+def test_integers_outside_the_servers_64_bit_range_are_refused(
+    number: int, wrap: Any, path: str
+) -> None:
+    # The engine casts CBOR integers to i64: 2**64 - 1 would be stored as -1.
+    error = refused(wrap(number))
+    assert error.path == path
+    assert error.value_type is int
+    assert "from -2**63 to 2**63 - 1" in str(error)
+    assert "decimal.Decimal" in str(error)
+
+
+class Big(enum.IntEnum):
+    HUGE = 2**64
+
+
+def test_integer_subclasses_are_range_checked_too() -> None:
+    assert refused({"e": Big.HUGE}).path == "e"
+
+
+@pytest.mark.parametrize("number", [I64_MIN, I64_MAX, 0, -1, True, False])
+def test_integers_at_the_bounds_and_bools_still_encode(number: int) -> None:
+    for value in ({"n": number}, {"n": number, "at": Datetime(0)}):
+        assert encode(value) == cbor2.dumps(
+            {key: CBORTag(12, [0, 0]) if key == "at" else item for key, item in value.items()}
+        )
+        assert only(encode(value)) == value
+    assert type(only(encode([True]))[0]) is bool
+
+
+@pytest.mark.parametrize("text", ["NaN", "-NaN", "sNaN", "Infinity", "-Infinity"])
+def test_non_finite_decimals_are_refused(text: str) -> None:
+    error = refused(query_request({"price": Decimal(text)}))
+    assert error.path == "params[1]['v']['price']"
+    assert error.value_type is Decimal
+    assert "finite" in str(error)
+
+
+@pytest.mark.parametrize("number", [Decimal(2**96), -Decimal(2**96), Decimal("1E+29")])
+def test_decimals_beyond_the_servers_range_are_refused(number: Decimal) -> None:
+    assert "2**96 - 1" in str(refused({"d": [number]}))
+
+
+@pytest.mark.parametrize(
+    ("number", "text"),
+    [
+        (Decimal(2**96 - 1), "79228162514264337593543950335"),
+        (Decimal(-(2**96 - 1)), "-79228162514264337593543950335"),
+        (Decimal("1E+28"), "10000000000000000000000000000"),
+        (Decimal("0.0000001"), "0.0000001"),
+        (Decimal("-0"), "-0"),
+        (Decimal("1.50"), "1.50"),
+    ],
+)
+def test_decimals_are_written_in_positional_notation(number: Decimal, text: str) -> None:
+    assert encode({"d": number}) == cbor2.dumps({"d": CBORTag(10, text)})
+
+
+@pytest.mark.parametrize(
+    "key", [1, -1, True, None, 1.5, (1, 2), b"k", UUID, Table("t"), RecordID("t", 1)]
+)
+def test_map_keys_that_are_not_strings_are_refused(key: object) -> None:
+    # The engine reads an object key only as a string ("Expected object key to be a string").
+    error = refused(query_request([{"ok": 1}, {"a": 1, key: 2}]))
+    assert error.path == f"params[1]['v'][1][<key {key!r}>]"
+    assert error.value_type is type(key)
+    assert "keys are strings" in str(error)
+
+
+def test_map_keys_are_checked_inside_our_types_and_dict_subclasses() -> None:
+    assert refused([RecordID("t", [{1: "a"}])]).path == "value[0].id[0][<key 1>]"
+    assert refused(Tags({"a": {2: 1}})).path == "a[<key 2>]"
+
+
+@pytest.mark.parametrize(
+    ("value", "path"),
+    [
+        ("\ud800", "value"),
+        ({"name": "ok \udfff"}, "name"),
+        ({"at": Datetime(0), "tags": ["a", "\udc00b"]}, "tags[1]"),
+        ({"m": {"\ud800": 1}}, "m[<key '\\ud800'>]"),
+        ([RecordID("t", "\ud800")], "value[0].id"),
+    ],
+)
+def test_strings_that_are_not_valid_unicode_are_refused(value: object, path: str) -> None:
+    error = refused(value)
+    assert error.path == path
+    assert error.value_type is str
+    assert "lone surrogate U+D" in str(error)
+
+
+def nested_lists(levels: int, leaf: object = 1) -> Any:
+    value: Any = leaf
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+# A query request puts its variables three levels deep: the request map, params, the map.
+REQUEST_LEVELS = 3
+
+
+def test_nesting_up_to_the_servers_limit_is_encoded() -> None:
+    value = query_request(nested_lists(cbor_module.MAX_NESTING - REQUEST_LEVELS))
+    assert cbor2.loads(encode(value)) == value
+
+
+@pytest.mark.parametrize(
+    ("levels", "leaf"),
+    [
+        (cbor_module.MAX_NESTING - REQUEST_LEVELS + 1, 1),
+        (cbor_module.MAX_NESTING - REQUEST_LEVELS, Decimal(1)),  # a tag is a level
+        (cbor_module.MAX_NESTING - REQUEST_LEVELS - 1, Datetime(0)),  # a tag and an array
+        (cbor_module.MAX_NESTING - REQUEST_LEVELS, NONE),
+        (cbor_module.MAX_NESTING - REQUEST_LEVELS - 1, RecordID("t", 1)),
+        (cbor_module.MAX_NESTING - REQUEST_LEVELS - 2, RecordID("t", [1])),
+        (1_000, "x"),
+    ],
+)
+def test_nesting_beyond_the_servers_limit_is_refused(levels: int, leaf: object) -> None:
+    error = refused(query_request(nested_lists(levels, leaf)))
+    assert f"deeper than the {cbor_module.MAX_NESTING} levels" in str(error)
+    assert error.path.startswith("params[1]['v'][0][0][0][0][0]...<")  # abbreviated
+    assert " more>...[0]" in error.path
+    # The first value past the limit: the leaf if its own tag is, else an enclosing list.
+    assert error.value_type in (type(leaf), list)
+
+
+@pytest.mark.parametrize("leaf", [1, Decimal(1), Datetime(0), NONE, RecordID("t", 1)])
+def test_the_deepest_accepted_nesting_holds_for_every_kind_of_leaf(leaf: object) -> None:
+    levels = {Datetime: 2, RecordID: 2}.get(type(leaf), 1 if type(leaf) is not int else 0)
+    value = query_request(nested_lists(cbor_module.MAX_NESTING - REQUEST_LEVELS - levels, leaf))
+    assert only(encode(value)) == value
+
+
+def test_tags_and_record_ids_count_towards_the_limit() -> None:
+    rid: Any = 1
+    for _ in range(84):  # 3 levels each: 3 + 3 * 84 = 255
+        rid = RecordID("t", [rid])
+    encode(query_request(rid))
+    assert "deeper than" in str(refused(query_request(RecordID("t", [rid]))))
+    tagged: Any = 1
+    for _ in range(126):  # a set is a tag around an array: 3 + 2 * 126 = 255
+        tagged = CBORTag(56, [tagged])
+    encode(query_request(tagged))
+    assert "deeper than" in str(refused(query_request(CBORTag(56, [tagged]))))
+    assert "deeper than" in str(refused(query_request({"s": {frozenset([1])}, "t": [tagged]})))
+
+
+def run_python(code: str) -> subprocess.CompletedProcess[str]:
+    """Run code in a fresh interpreter: a crash (a segfault) fails the test, not pytest."""
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("levels", [10_000, 1_000_000])
+def test_very_deep_values_are_refused_without_crashing_the_interpreter(levels: int) -> None:
+    # cbor2's exact path recursed in C: about 10,000 levels killed the process (exit 139).
+    result = run_python(
+        f"""
+        import datetime
+        from cbor2 import CBORTag
+        from surrealdb.cbor import UnencodableValueError, encode
+        from surrealdb.values import RecordID
+        for kind in ("list", "dict", "tag", "record id", "with a datetime"):
+            value = 1
+            # cbor2 itself crashes freeing a CBORTag chain 100,000 deep: keep that one shorter.
+            for _ in range(10_000 if kind == "tag" else {levels}):
+                if kind == "list":
+                    value = [value]
+                elif kind == "dict":
+                    value = {{"k": value}}
+                elif kind == "tag":
+                    value = CBORTag(99, value)
+                elif kind == "record id":
+                    value = RecordID("t", [value])
+                else:
+                    value = [value, datetime.datetime(2024, 1, 1)]
+            try:
+                encode({{"id": 1, "method": "query", "params": ["RETURN $v", {{"v": value}}]}})
+            except UnencodableValueError as error:
+                assert "deeper than" in str(error), error
+                print(kind, error.path)
+            else:
+                raise AssertionError(kind + " was encoded")
+        print(encode({{"id": 2}}).hex())
+        """
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stdout.splitlines()
+    assert len(lines) == 6
+    assert lines[0].startswith("list params[1]['v'][0][0]")
+    assert lines[1].startswith("dict params[1]['v']['k']['k']")
+    assert lines[-1] == cbor2.dumps({"id": 2}).hex()

@@ -16,6 +16,7 @@ import sys
 import textwrap
 import uuid
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -216,12 +217,16 @@ values = st.recursive(
     st.one_of(
         st.none(),
         st.booleans(),
-        st.integers(min_value=-(2**63), max_value=2**64 - 1),
+        st.integers(min_value=-(2**63), max_value=2**63 - 1),  # the server's range
         st.floats(allow_nan=False),
         st.text(max_size=20),
         st.binary(max_size=20),
         st.uuids(),
-        st.builds(RecordID, st.text(min_size=1, max_size=8), st.integers()),
+        st.builds(
+            RecordID,
+            st.text(min_size=1, max_size=8),
+            st.integers(min_value=-(2**63), max_value=2**63 - 1),
+        ),
         st.builds(Table, st.text(min_size=1, max_size=8)),
         st.builds(
             Datetime,
@@ -244,10 +249,12 @@ def test_what_is_encoded_decodes_to_the_same(value: Any) -> None:
     assert decoded == value
 
 
-# Values of every type the encoder takes, plain or not, mixed at any depth.
+# Values of every type the encoder takes, plain or not, mixed at any depth, with some the
+# server cannot read (integers beyond 64 bits, NaN and huge decimals, integer keys).
 mixed_values = st.recursive(
     st.one_of(
         values,
+        st.integers(),
         st.decimals(allow_nan=True, allow_infinity=True),
         st.datetimes(),
         st.timedeltas(min_value=timedelta(0)),
@@ -271,8 +278,34 @@ mixed_values = st.recursive(
 @FUZZ
 @given(mixed_values)
 def test_the_fast_path_writes_the_same_bytes_as_the_exact_path(value: Any) -> None:
-    exact = cbor2.dumps(value, encoders=cbor._ENCODERS, default=cbor._encode_other)
-    assert cbor.encode(value) == exact
+    try:
+        encoded = cbor.encode(value)
+    except cbor.UnencodableValueError:
+        assert unreadable(value)
+        return
+    assert not unreadable(value)
+    assert encoded == cbor2.dumps(value, encoders=cbor._ENCODERS, default=cbor._encode_other)
+
+
+def unreadable(value: Any) -> bool:
+    """Whether the server could not read the value: the oracle for what encode refuses."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return not -(2**63) <= value <= 2**63 - 1
+    if isinstance(value, Decimal):
+        return not value.is_finite() or value.copy_abs() > 2**96 - 1
+    if isinstance(value, dict):
+        return any(not isinstance(key, str) or unreadable(item) for key, item in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(unreadable(item) for item in value)
+    if isinstance(value, RecordID):
+        return unreadable(value.id)
+    if isinstance(value, Range):
+        return unreadable(value.begin) or unreadable(value.end)
+    if isinstance(value, BoundIncluded | cbor2.CBORTag):
+        return unreadable(value.value)
+    return False
 
 
 ATHERIS_HARNESS = textwrap.dedent(
@@ -333,3 +366,64 @@ def test_atheris_finds_nothing(tmp_path: Path) -> None:
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
     print("RESULT atheris", completed.stderr.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("levels", [100_000, 10_000_000])
+def test_replies_nested_without_end_fail_cleanly_in_a_fresh_interpreter(levels: int) -> None:
+    """A hostile reply nested 100,000 or 10,000,000 deep never crashes the interpreter.
+
+    Run in a subprocess, so a crash (a segfault from a C stack overflow) fails this test
+    instead of killing pytest: in the main thread and in a thread (whose stack is smaller),
+    every head that opens a level (arrays, maps, tags we decode and tags we do not, and
+    indefinite-length arrays and maps) must give CBORDecodeFailed, the protocol must turn the
+    frame into an event, and the next good frame must decode.
+    """
+    code = f"""
+        import threading
+        import cbor2
+        from surrealdb import cbor
+        from surrealdb.errors import SurrealError
+        from surrealdb.protocol import RpcProtocol, UnroutableFrame, decode_body
+
+        heads = {{
+            "array": b"\\x81", "map": b"\\xa1\\x61k", "unknown tag": b"\\xd8\\x63",
+            "record id": b"\\xd8\\x08\\x82\\x61t", "set": b"\\xd8\\x38\\x81",
+            "bound": b"\\xd8\\x32", "range": b"\\xd8\\x31\\x82\\xf6",
+            "indefinite array": b"\\x9f", "indefinite map": b"\\xbf\\x61k",
+        }}
+        good = cbor2.dumps({{"id": 7, "result": [1, {{"a": "b"}}]}})
+
+        def check(name, head):
+            frame = b"\\xa2\\x62id\\x01\\x66result" + head * {levels} + b"\\x01"
+            try:
+                cbor.decode(frame)
+            except cbor.CBORDecodeFailed:
+                pass
+            else:
+                raise AssertionError(name + " decoded")
+            assert isinstance(RpcProtocol().decode_frame(frame), UnroutableFrame), name
+            try:
+                decode_body(frame)
+            except SurrealError:
+                pass
+            else:
+                raise AssertionError(name + " gave a result")
+            assert cbor.decode(good) == ({{"id": 7, "result": [1, {{"a": "b"}}]}}, [])
+
+        for name, head in heads.items():
+            check(name, head)
+            thread = threading.Thread(target=check, args=(name, head))
+            thread.start()
+            thread.join()
+            print(name)
+        """
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert len(result.stdout.splitlines()) == 9
+    assert "Traceback" not in result.stderr
