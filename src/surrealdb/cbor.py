@@ -618,6 +618,15 @@ def _walk(value: object, check_strings: bool) -> _Found | None:
             elif (kind is list or kind is tuple) and level < MAX_NESTING:
                 stack.append((child, level, parent, child, level + 1))
                 continue
+            if kind is RecordID:  # the commonest of our types: a string or int key inline
+                key = child._id
+                key_kind = type(key)
+                if (key_kind is str and not check_strings) or (
+                    key_kind is int and -0x8000_0000_0000_0000 <= key <= 0x7FFF_FFFF_FFFF_FFFF
+                ):
+                    if level + 2 > MAX_NESTING:
+                        return (child, level, parent), child, _DEPTH_REASON, None
+                    continue
             extra = tagged_leaves.get(kind)
             if extra is not None:
                 if level + extra > MAX_NESTING:
