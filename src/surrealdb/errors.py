@@ -112,12 +112,13 @@ class ServerError(SurrealError):
         return None
 
 
-class AuthenticationError(ServerError):
-    """Sign-in, sign-up or a token was refused."""
-
-
 class NotAllowedError(ServerError):
     """The server does not allow this operation here."""
+
+
+class AuthenticationError(NotAllowedError):
+    """Sign-in, sign-up or a token was refused (the server's kind is `NotAllowed`, its details
+    `Auth`)."""
 
 
 class NotFoundError(ServerError):
