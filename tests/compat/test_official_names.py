@@ -125,6 +125,7 @@ MODULE_PATHS: dict[str, list[str]] = {
         "Table",
         "RecordID",
     ],
+    "surrealdb.data.cbor": ["encode", "decode"],
     "surrealdb.data.types.record_id": ["RecordID", "RecordIdType"],
     "surrealdb.data.types.table": ["Table", "TableType"],
     "surrealdb.data.types.duration": ["Duration"],
@@ -292,6 +293,14 @@ def test_geometry_and_value_are_our_unions() -> None:
     assert isinstance(point, surrealdb.Geometry)
     members = typing.get_args(surrealdb.Value)  # a type alias, as the official one is
     assert {values.Table, values.RecordID, values.Datetime, type(None)} <= set(members)
+
+
+def test_data_cbor_round_trips_through_our_codec() -> None:
+    from surrealdb.data import cbor as official_cbor
+
+    assert official_cbor.encode is cbor.encode
+    value = {"id": values.RecordID("person", 1), "at": values.Duration(5)}
+    assert official_cbor.decode(official_cbor.encode(value)) == value
 
 
 def test_parse_rpc_and_query_error_give_our_classes() -> None:
