@@ -13,6 +13,7 @@ from typing import Any
 import msgspec
 
 from surrealdb.api_types import Tokens
+from surrealdb.errors import InvalidTableError
 from surrealdb.values import NONE, RecordID, Table
 
 # The names a caller may use in signin/signup, and the names the server expects.
@@ -46,9 +47,9 @@ def table(name: object) -> Table:
     if not isinstance(name, str):
         raise TypeError(f"expected a table name (str or Table), got {type(name).__name__}")
     if not name.strip():
-        raise ValueError("the table name is empty")
+        raise InvalidTableError("the table name is empty")
     if ":" in name:
-        raise ValueError(
+        raise InvalidTableError(
             f"{name!r} looks like a record id, but a string is a table name here:"
             f" pass RecordID.parse({name!r}) for the record, or Table({name!r}) for a table"
             " whose name contains ':'"

@@ -10,7 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from surrealdb.api_types import QueryResult, Record, Token, Tokens
-from surrealdb.errors import ProtocolError, QueryError
+from surrealdb.errors import ProtocolError, query_error
 from surrealdb.protocol import Request
 from surrealdb.values import NONE
 
@@ -120,7 +120,7 @@ def query_all(result: Any, request: Request) -> list[Any]:
     statements = query_raw(result, request)
     for index, statement in enumerate(statements):
         if not statement.ok:
-            raise QueryError(
+            raise query_error(
                 str(statement.result), index=index, kind=statement.kind, details=statement.details
             )
     return [statement.result for statement in statements]

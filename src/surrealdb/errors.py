@@ -65,6 +65,26 @@ class ProtocolError(SurrealError):
     """The server sent something this client cannot understand (bad frame, unknown CBOR tag)."""
 
 
+class InvalidRecordIdError(SurrealError, ValueError):
+    """`RecordID.parse()` was given text that is not a record id; the message says where."""
+
+
+class InvalidDurationError(SurrealError, ValueError):
+    """`Duration.parse()` was given text that is not a duration, or a duration is negative."""
+
+
+class InvalidGeometryError(SurrealError, ValueError):
+    """Geometry data that no geometry type can hold.
+
+    Our geometry types take their parts as given and leave checking rings to the server, so
+    this client raises it nowhere yet; it is here for code written for the official SDK.
+    """
+
+
+class InvalidTableError(SurrealError, ValueError):
+    """A string given as a table name is empty or looks like a record id (`person:tobie`)."""
+
+
 class ServerError(SurrealError):
     """The server refused or failed the request.
 
@@ -92,12 +112,13 @@ class ServerError(SurrealError):
         return None
 
 
-class AuthenticationError(ServerError):
-    """Sign-in, sign-up or a token was refused."""
-
-
 class NotAllowedError(ServerError):
     """The server does not allow this operation here."""
+
+
+class AuthenticationError(NotAllowedError):
+    """Sign-in, sign-up or a token was refused (the server's kind is `NotAllowed`, its details
+    `Auth`)."""
 
 
 class NotFoundError(ServerError):
@@ -113,7 +134,20 @@ class AlreadyExistsError(ServerError):
 
 
 class InvalidParamsError(ServerError):
-    """The server rejected the request's parameters."""
+    """The server rejected the request: its SurrealQL does not parse, or its parameters
+    (the server's error kind `Validation`)."""
+
+
+class ConfigurationError(ServerError):
+    """The server is not configured for this (error kind `Configuration`)."""
+
+
+class SerializationError(ServerError):
+    """The server could not serialise or deserialise a value (error kind `Serialization`)."""
+
+
+class InternalError(ServerError):
+    """The server failed in a way it reports as internal (error kind `Internal`)."""
 
 
 class HeaderValueError(InvalidParamsError, ValueError):
@@ -146,7 +180,75 @@ class QueryError(ServerError):
         self.index = index
 
 
-def server_error(error: Any) -> ServerError | UnsupportedFeatureError:
+# A failed statement raises QueryError, and also the class of its error kind, so that both
+# `except QueryError` (which statement failed) and `except AlreadyExistsError` (what went
+# wrong, as a record method would raise it) catch it.
+
+
+class AuthenticationQueryError(QueryError, AuthenticationError):
+    """A statement of a query was refused the credentials or token."""
+
+
+class NotFoundQueryError(QueryError, NotFoundError):
+    """A statement of a query named something that does not exist."""
+
+
+class AlreadyExistsQueryError(QueryError, AlreadyExistsError):
+    """A statement of a query created something that exists already."""
+
+
+class NotAllowedQueryError(QueryError, NotAllowedError):
+    """A statement of a query did something the server does not allow."""
+
+
+class InvalidParamsQueryError(QueryError, InvalidParamsError):
+    """A statement of a query was refused as invalid (error kind `Validation`)."""
+
+
+class ThrownQueryError(QueryError, ThrownError):
+    """A statement of a query ran `THROW`."""
+
+
+class ConfigurationQueryError(QueryError, ConfigurationError):
+    """A statement of a query needs what the server is not configured for."""
+
+
+class SerializationQueryError(QueryError, SerializationError):
+    """A statement of a query failed to serialise or deserialise a value."""
+
+
+class InternalQueryError(QueryError, InternalError):
+    """A statement of a query failed inside the server."""
+
+
+_QUERY_ERROR_BY_CLASS: dict[type[ServerError], type[QueryError]] = {
+    AuthenticationError: AuthenticationQueryError,
+    NotFoundError: NotFoundQueryError,
+    MethodNotFoundError: NotFoundQueryError,
+    AlreadyExistsError: AlreadyExistsQueryError,
+    NotAllowedError: NotAllowedQueryError,
+    InvalidParamsError: InvalidParamsQueryError,
+    ThrownError: ThrownQueryError,
+    ConfigurationError: ConfigurationQueryError,
+    SerializationError: SerializationQueryError,
+    InternalError: InternalQueryError,
+}
+
+
+def query_error(message: str, *, index: int, kind: str | None, details: Any) -> QueryError:
+    """The error of the statement at `index` that failed: a `QueryError` that is also the
+    class its error kind maps to (`ThrownError` for `THROW`, ...)."""
+    detail_kind = details.get("kind") if isinstance(details, Mapping) else None
+    cls = _QUERY_ERROR_BY_CLASS.get(_error_class(kind, detail_kind), QueryError)
+    return cls(message, index=index, kind=kind, details=details)
+
+
+class LiveQueryNotSupportedError(UnsupportedFeatureError, ConfigurationError):
+    """The server does not support live queries here: an `UnsupportedFeatureError`, and the
+    `ConfigurationError` the server's error kind maps to."""
+
+
+def server_error(error: Any) -> ServerError:
     """Map the `error` object of a reply to the matching exception."""
     if not isinstance(error, Mapping):
         return ServerError(f"the server sent an error of an unexpected shape: {error!r}")
@@ -156,8 +258,11 @@ def server_error(error: Any) -> ServerError | UnsupportedFeatureError:
     details = error.get("details")
     detail_kind = details.get("kind") if isinstance(details, Mapping) else None
     if detail_kind == "LiveQueryNotSupported":
-        return UnsupportedFeatureError(
-            f"live queries are not supported here ({message}): use a ws:// or wss:// URL"
+        return LiveQueryNotSupportedError(
+            f"live queries are not supported here ({message}): use a ws:// or wss:// URL",
+            code=code,
+            kind=kind,
+            details=details,
         )
     cls = _error_class(kind, detail_kind)
     return cls(message, code=code, kind=kind, details=details)
@@ -176,4 +281,149 @@ _BY_KIND: dict[str, type[ServerError]] = {
     "AlreadyExists": AlreadyExistsError,
     "Validation": InvalidParamsError,
     "Thrown": ThrownError,
+    "Configuration": ConfigurationError,
+    "Serialization": SerializationError,
+    "Internal": InternalError,
 }
+
+
+# --------------------------------------------------------------------------------------------
+# The official SDK's names (surrealdb 2.0.0), for code written for it: see docs/migrating.md.
+# The other official names (connections, values, TAG_*) are in surrealdb/_official.py.
+# --------------------------------------------------------------------------------------------
+
+ValidationError = InvalidParamsError
+"""The official SDK's name of `InvalidParamsError` (the server's error kind `Validation`)."""
+
+ConnectionUnavailableError = SurrealConnectionError
+"""The official SDK's name of `SurrealConnectionError` (no usable connection)."""
+
+UnexpectedResponseError = ProtocolError
+"""The official SDK's name of `ProtocolError` (a reply this client cannot read)."""
+
+UnsupportedEngineError = InvalidURLError
+"""The official SDK's name of `InvalidURLError` (a URL whose scheme names no engine)."""
+
+SurrealDBMethodError = ServerError
+"""The official SDK's old name of `ServerError`, kept there for backward compatibility."""
+
+
+class ErrorKind:
+    """The server's error kinds, to compare with `ServerError.kind` (the official SDK's names)."""
+
+    VALIDATION = "Validation"
+    CONFIGURATION = "Configuration"
+    THROWN = "Thrown"
+    QUERY = "Query"
+    SERIALIZATION = "Serialization"
+    NOT_ALLOWED = "NotAllowed"
+    NOT_FOUND = "NotFound"
+    ALREADY_EXISTS = "AlreadyExists"
+    CONNECTION = "Connection"
+    INTERNAL = "Internal"
+
+
+class AuthDetailKind:
+    """The kinds inside the details of an `Auth` error (`ServerError.details['details']`)."""
+
+    TOKEN_EXPIRED = "TokenExpired"
+    SESSION_EXPIRED = "SessionExpired"
+    INVALID_AUTH = "InvalidAuth"
+    UNEXPECTED_AUTH = "UnexpectedAuth"
+    MISSING_USER_OR_PASS = "MissingUserOrPass"
+    NO_SIGNIN_TARGET = "NoSigninTarget"
+    INVALID_PASS = "InvalidPass"
+    TOKEN_MAKING_FAILED = "TokenMakingFailed"
+    INVALID_SIGNUP = "InvalidSignup"
+    INVALID_ROLE = "InvalidRole"
+    NOT_ALLOWED = "NotAllowed"
+
+
+class ValidationDetailKind:
+    """`ServerError.detail_kind` of a `Validation` error."""
+
+    PARSE = "Parse"
+    INVALID_REQUEST = "InvalidRequest"
+    INVALID_PARAMS = "InvalidParams"
+    NAMESPACE_EMPTY = "NamespaceEmpty"
+    DATABASE_EMPTY = "DatabaseEmpty"
+    INVALID_PARAMETER = "InvalidParameter"
+    INVALID_CONTENT = "InvalidContent"
+    INVALID_MERGE = "InvalidMerge"
+
+
+class ConfigurationDetailKind:
+    """`ServerError.detail_kind` of a `Configuration` error."""
+
+    LIVE_QUERY_NOT_SUPPORTED = "LiveQueryNotSupported"
+    BAD_LIVE_QUERY_CONFIG = "BadLiveQueryConfig"
+    BAD_GRAPHQL_CONFIG = "BadGraphqlConfig"
+
+
+class QueryDetailKind:
+    """`ServerError.detail_kind` of a `Query` error."""
+
+    NOT_EXECUTED = "NotExecuted"
+    TIMED_OUT = "TimedOut"
+    CANCELLED = "Cancelled"
+
+
+class SerializationDetailKind:
+    """`ServerError.detail_kind` of a `Serialization` error."""
+
+    SERIALIZATION = "Serialization"
+    DESERIALIZATION = "Deserialization"
+
+
+class NotAllowedDetailKind:
+    """`ServerError.detail_kind` of a `NotAllowed` error."""
+
+    SCRIPTING = "Scripting"
+    AUTH = "Auth"
+    METHOD = "Method"
+    FUNCTION = "Function"
+    TARGET = "Target"
+
+
+class NotFoundDetailKind:
+    """`ServerError.detail_kind` of a `NotFound` error."""
+
+    METHOD = "Method"
+    SESSION = "Session"
+    TABLE = "Table"
+    RECORD = "Record"
+    NAMESPACE = "Namespace"
+    DATABASE = "Database"
+    TRANSACTION = "Transaction"
+
+
+class AlreadyExistsDetailKind:
+    """`ServerError.detail_kind` of an `AlreadyExists` error."""
+
+    SESSION = "Session"
+    TABLE = "Table"
+    RECORD = "Record"
+    NAMESPACE = "Namespace"
+    DATABASE = "Database"
+
+
+class ConnectionDetailKind:
+    """`ServerError.detail_kind` of a `Connection` error."""
+
+    UNINITIALISED = "Uninitialised"
+    ALREADY_CONNECTED = "AlreadyConnected"
+
+
+def parse_rpc_error(raw: Mapping[str, Any]) -> ServerError:
+    """The official SDK's name of `server_error`: the exception for a reply's `error` object."""
+    return server_error(raw)
+
+
+def parse_query_error(raw: Mapping[str, Any]) -> ServerError:
+    """The exception for one failed statement of a `query_raw` reply (`{status, result, kind,
+    details}`), of the class its kind maps to, as the official SDK's function returns it."""
+    details = raw.get("details")
+    kind = raw.get("kind") if isinstance(raw.get("kind"), str) else None
+    detail_kind = details.get("kind") if isinstance(details, Mapping) else None
+    cls = _error_class(kind, detail_kind)
+    return cls(str(raw.get("result", "")), kind=kind, details=details)

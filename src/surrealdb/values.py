@@ -19,6 +19,8 @@ from typing import Any, Final, TypeAlias
 import msgspec
 from msgspec.structs import force_setattr
 
+from surrealdb.errors import InvalidDurationError, InvalidRecordIdError
+
 __all__ = [
     "NONE",
     "Bound",
@@ -173,13 +175,13 @@ class Duration(msgspec.Struct, frozen=True, order=True, gc=False):
             force_setattr(self, "seconds", self.seconds + carry)
             force_setattr(self, "nanoseconds", nanoseconds)
         if self.seconds < 0:
-            raise ValueError("SurrealDB durations cannot be negative")
+            raise InvalidDurationError("SurrealDB durations cannot be negative")
 
     @classmethod
     def parse(cls, text: str) -> Duration:
         """Parse SurrealQL duration text such as ``1h5m30s1ms`` (units ns us µs ms s m h d w y)."""
         if not _DURATION_TEXT.fullmatch(text):
-            raise ValueError(f"invalid duration: {text!r}")
+            raise InvalidDurationError(f"invalid duration: {text!r}")
         total = sum(
             int(amount) * _DURATION_UNITS_NS[unit] for amount, unit in _DURATION_PART.findall(text)
         )
@@ -706,8 +708,10 @@ class _Parser:
         self.text = text
         self.pos = 0
 
-    def fail(self, what: str) -> ValueError:
-        return ValueError(f"invalid record id {self.text!r}: {what} at position {self.pos}")
+    def fail(self, what: str) -> InvalidRecordIdError:
+        return InvalidRecordIdError(
+            f"invalid record id {self.text!r}: {what} at position {self.pos}"
+        )
 
     def peek(self, token: str) -> bool:
         return self.text.startswith(token, self.pos)

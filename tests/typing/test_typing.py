@@ -3,7 +3,8 @@
 `reveal_template.txt` lists each method with its expected type (`# T: ...`); it is rendered for
 every connection class and for what the factories return, then checked by running mypy
 --strict once over all of them. `cases/seed_annotated.py` (the seed page's examples with
-annotations) must pass with no error, no cast and no ignore.
+annotations) and `cases/official_names.py` (code written with the official SDK's names and
+module paths) must pass with no error, no cast and no ignore.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ HERE = Path(__file__).parent
 ROOT = HERE.parent.parent
 TEMPLATE = HERE / "reveal_template.txt"
 SEED = HERE / "cases" / "seed_annotated.py"
+OFFICIAL = HERE / "cases" / "official_names.py"  # code written with the official SDK's names
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,7 @@ def mypy_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[Path, st
     sources[folder / "reveal_factories.py"] = FACTORIES.read_text(encoding="utf-8")
     for path, source in sources.items():
         path.write_text(source, encoding="utf-8")
-    return sources, run_mypy([*sources, SEED])
+    return sources, run_mypy([*sources, SEED, OFFICIAL])
 
 
 def revealed(output: str, path: Path) -> dict[int, str]:

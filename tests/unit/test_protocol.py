@@ -13,11 +13,15 @@ from surrealdb.api_types import LiveNotification
 from surrealdb.errors import (
     AlreadyExistsError,
     AuthenticationError,
+    ConfigurationError,
+    InternalError,
     InvalidParamsError,
+    LiveQueryNotSupportedError,
     MethodNotFoundError,
     NotAllowedError,
     NotFoundError,
     ProtocolError,
+    SerializationError,
     ServerError,
     SurrealError,
     ThrownError,
@@ -194,7 +198,9 @@ def test_live_query_not_supported_is_unsupported_feature() -> None:
     error = error_object("NotAllowed", "LiveQueryNotSupported", "live queries off")
     event = RpcProtocol().decode_frame(frame({"id": 4, "error": error}))
     assert isinstance(event, ErrorReply)
-    assert type(event.error) is UnsupportedFeatureError
+    # also a ConfigurationError, the official SDK's class for it (docs/migrating.md)
+    assert isinstance(event.error, UnsupportedFeatureError)
+    assert isinstance(event.error, ConfigurationError)
     assert "live queries off" in str(event.error)
     assert "ws://" in str(event.error)
 
@@ -414,7 +420,10 @@ def test_decode_body_returns_the_result() -> None:
         ("Validation", None, InvalidParamsError),
         ("Thrown", None, ThrownError),
         ("Mystery", None, ServerError),
-        ("NotAllowed", "LiveQueryNotSupported", UnsupportedFeatureError),
+        ("Configuration", None, ConfigurationError),
+        ("Serialization", None, SerializationError),
+        ("Internal", None, InternalError),
+        ("NotAllowed", "LiveQueryNotSupported", LiveQueryNotSupportedError),
     ],
 )
 def test_decode_body_raises_the_mapped_error(

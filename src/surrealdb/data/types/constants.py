@@ -1,0 +1,46 @@
+"""The official module path `surrealdb.data.types.constants`: the CBOR tags by their official
+names (defined in surrealdb/_official.py from the tags of surrealdb/cbor.py)."""
+
+from surrealdb._official import (
+    TAG_BOUND_EXCLUDED,
+    TAG_BOUND_INCLUDED,
+    TAG_DATETIME,
+    TAG_DATETIME_COMPACT,
+    TAG_DECIMAL_STRING,
+    TAG_DURATION,
+    TAG_DURATION_COMPACT,
+    TAG_GEOMETRY_COLLECTION,
+    TAG_GEOMETRY_LINE,
+    TAG_GEOMETRY_MULTI_LINE,
+    TAG_GEOMETRY_MULTI_POINT,
+    TAG_GEOMETRY_MULTI_POLYGON,
+    TAG_GEOMETRY_POINT,
+    TAG_GEOMETRY_POLYGON,
+    TAG_NONE,
+    TAG_RANGE,
+    TAG_RECORD_ID,
+    TAG_TABLE_NAME,
+    TAG_UUID_STRING,
+)
+
+__all__ = [
+    "TAG_BOUND_EXCLUDED",
+    "TAG_BOUND_INCLUDED",
+    "TAG_DATETIME",
+    "TAG_DATETIME_COMPACT",
+    "TAG_DECIMAL_STRING",
+    "TAG_DURATION",
+    "TAG_DURATION_COMPACT",
+    "TAG_GEOMETRY_COLLECTION",
+    "TAG_GEOMETRY_LINE",
+    "TAG_GEOMETRY_MULTI_LINE",
+    "TAG_GEOMETRY_MULTI_POINT",
+    "TAG_GEOMETRY_MULTI_POLYGON",
+    "TAG_GEOMETRY_POINT",
+    "TAG_GEOMETRY_POLYGON",
+    "TAG_NONE",
+    "TAG_RANGE",
+    "TAG_RECORD_ID",
+    "TAG_TABLE_NAME",
+    "TAG_UUID_STRING",
+]
