@@ -6,9 +6,10 @@ Each one checks its argument and raises a clear error before anything is sent.
 from __future__ import annotations
 
 import dataclasses
+import enum
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Final, NoReturn
 
 import msgspec
 
@@ -236,3 +237,39 @@ def without_trailing_none(params: list[Any]) -> list[Any]:
     while params and params[-1] is None:
         params.pop()
     return params
+
+
+# --------------------------------------------------------------------------------------------
+# Parameters given under another name (the `alias` of a parameter in schema/rpc.toml)
+# --------------------------------------------------------------------------------------------
+
+
+class Missing(enum.Enum):
+    """The type of `MISSING`: a parameter that was not given, under any of its names."""
+
+    MISSING = "MISSING"
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Final = Missing.MISSING
+
+
+def aliased(method: str, name: str, value: object, alias: str, alias_value: object) -> object:
+    """The argument given as `name` or as its alias `alias` (exactly one of them).
+
+    The method's overloads type what the caller gives; the generated body casts the result.
+    """
+    if value is MISSING:
+        if alias_value is MISSING:
+            raise TypeError(f"{method}() missing required argument: {name!r} (or {alias!r})")
+        return alias_value
+    if alias_value is not MISSING:
+        raise TypeError(f"{method}() got {name!r} and its alias {alias!r}: give one of them")
+    return value
+
+
+def given(method: str, name: str) -> NoReturn:
+    """A required argument left out (it follows an aliased one, so its signature allows that)."""
+    raise TypeError(f"{method}() missing required argument: {name!r}")

@@ -177,11 +177,11 @@ class BlockingTransaction(BlockingSurrealMethods):
         """Not available: transactions do not nest."""
         raise SurrealError("a transaction cannot begin another one: transactions do not nest")
 
-    def commit(self, transaction_id: UUID | None = None) -> None:
+    def commit(self, transaction_id: UUID | None = None, *, txn_id: UUID | None = None) -> None:
         """Commit this transaction's writes."""
         self._end("commit", "committed")
 
-    def cancel(self, transaction_id: UUID | None = None) -> None:
+    def cancel(self, transaction_id: UUID | None = None, *, txn_id: UUID | None = None) -> None:
         """Cancel this transaction, discarding its writes."""
         self._end("cancel", "cancelled")
 
@@ -360,11 +360,15 @@ class AsyncTransaction(AsyncSurrealMethods):
         """Not available: transactions do not nest."""
         raise SurrealError("a transaction cannot begin another one: transactions do not nest")
 
-    async def commit(self, transaction_id: UUID | None = None) -> None:
+    async def commit(
+        self, transaction_id: UUID | None = None, *, txn_id: UUID | None = None
+    ) -> None:
         """Commit this transaction's writes."""
         await self._end("commit", "committed")
 
-    async def cancel(self, transaction_id: UUID | None = None) -> None:
+    async def cancel(
+        self, transaction_id: UUID | None = None, *, txn_id: UUID | None = None
+    ) -> None:
         """Cancel this transaction, discarding its writes."""
         await self._end("cancel", "cancelled")
 

@@ -13,6 +13,8 @@ import pytest
 
 from surrealdb import RecordID, Table
 from surrealdb.connections import AsyncSurrealConnection, BlockingSurrealConnection
+from surrealdb.values import NONE
+from tests.server import ServerInfo
 
 # --------------------------------------------------------------------------------------------
 # RecordID(table_name=..., identifier=...), .table_name, .identifier, Table.table_name
@@ -69,3 +71,68 @@ async def test_record_ids_from_the_engine_have_the_official_attributes_async(
     assert created["id"].table_name == "user"
     assert created["id"].identifier == 7
     assert await adb.select(RecordID(table_name="user", identifier=7)) == created
+
+
+# --------------------------------------------------------------------------------------------
+# The official keyword names of the methods: unset(key=), let(key=), query(query=),
+# select(record=) ... (aliases declared in schema/rpc.toml)
+# --------------------------------------------------------------------------------------------
+
+
+def test_official_keyword_names(db: BlockingSurrealConnection) -> None:
+    db.let(key="greeting", value="hello")
+    assert db.query(query="RETURN $greeting") == "hello"
+    db.unset(key="greeting")
+    assert db.query(query="RETURN $greeting", vars={}) in (None, NONE)
+    rid = RecordID("person", "ada")
+    assert db.create(record=rid, data={"name": "Ada"}) == {"id": rid, "name": "Ada"}
+    assert db.select(record=rid) == {"id": rid, "name": "Ada"}
+    assert db.update(record=rid, data={"name": "Ada L"}) == {"id": rid, "name": "Ada L"}
+    assert db.merge(record=rid, data={"age": 36}) == {"id": rid, "name": "Ada L", "age": 36}
+    patched = db.patch(record=rid, data=[{"op": "remove", "path": "/age"}])
+    assert patched == {"id": rid, "name": "Ada L"}
+    bob = RecordID("person", "bob")
+    assert db.upsert(record=bob, data={"name": "Bob"}) == {"id": bob, "name": "Bob"}
+    assert db.query_all(query="RETURN 1; RETURN 2") == [1, 2]
+    assert db.delete(record=rid) == {"id": rid, "name": "Ada L"}
+    assert db.select(record="person") == [{"id": RecordID("person", "bob"), "name": "Bob"}]
+
+
+async def test_official_keyword_names_async(adb: AsyncSurrealConnection) -> None:
+    await adb.let(key="greeting", value="hello")
+    assert await adb.query(query="RETURN $greeting") == "hello"
+    await adb.unset(key="greeting")
+    assert await adb.query(query="RETURN $greeting") in (None, NONE)
+    rid = RecordID("person", "ada")
+    assert await adb.create(record=rid, data={"name": "Ada"}) == {"id": rid, "name": "Ada"}
+    assert await adb.select(record=rid) == {"id": rid, "name": "Ada"}
+    assert await adb.delete(record=rid) == {"id": rid, "name": "Ada"}
+
+
+def test_our_keyword_names_still_work(db: BlockingSurrealConnection) -> None:
+    db.let(name="x", value=1)
+    assert db.query(sql="RETURN $x") == 1
+    db.unset(name="x")
+    assert db.query("RETURN $x") in (None, NONE)
+
+
+def test_a_parameter_given_twice_or_not_at_all_is_a_type_error(
+    db: BlockingSurrealConnection,
+) -> None:
+    with pytest.raises(TypeError, match=r"unset\(\) got 'name' and its alias 'key'"):
+        db.unset("x", key="x")  # type: ignore[call-overload]
+    with pytest.raises(
+        TypeError, match=r"unset\(\) missing required argument: 'name' \(or 'key'\)"
+    ):
+        db.unset()  # type: ignore[call-overload]
+    with pytest.raises(TypeError, match=r"let\(\) missing required argument: 'value'"):
+        db.let(key="x")  # type: ignore[call-overload]
+
+
+def test_signin_with_the_official_vars_keyword(
+    db: BlockingSurrealConnection, transport: str, server: ServerInfo
+) -> None:
+    if transport == "embedded":
+        pytest.skip("the embedded engine has no users")
+    token = db.signin(vars={"username": server.username, "password": server.password})
+    assert isinstance(token, str) and token
