@@ -132,6 +132,10 @@ class BlockingSession(BlockingSurrealMethods, BlockingLiveQueries):
         except SurrealError as exc:
             logger.debug("detaching session %s failed: %s", self.id, exc)
 
+    def close_session(self) -> None:
+        """Detach the session from the server: the official SDK's name for `close()`."""
+        self.close()
+
     def __enter__(self) -> Self:
         return self
 
@@ -294,6 +298,10 @@ class AsyncSession(AsyncSurrealMethods, AsyncLiveQueries):
             await self._connection._call(Request("detach", [], session=self.id))
         except SurrealError as exc:
             logger.debug("detaching session %s failed: %s", self.id, exc)
+
+    async def close_session(self) -> None:
+        """Detach the session from the server: the official SDK's name for `close()`."""
+        await self.close()
 
     def __await__(self) -> Generator[Any, None, Self]:
         return self._attached_self().__await__()

@@ -11,7 +11,7 @@ import pickle
 
 import pytest
 
-from surrealdb import RecordID, Table
+from surrealdb import RecordID, SessionClosedError, Table
 from surrealdb.connections import AsyncSurrealConnection, BlockingSurrealConnection
 from surrealdb.values import NONE
 from tests.server import ServerInfo
@@ -136,3 +136,28 @@ def test_signin_with_the_official_vars_keyword(
         pytest.skip("the embedded engine has no users")
     token = db.signin(vars={"username": server.username, "password": server.password})
     assert isinstance(token, str) and token
+
+
+# --------------------------------------------------------------------------------------------
+# close_session() on sessions
+# --------------------------------------------------------------------------------------------
+
+
+def test_close_session_detaches_like_close(db: BlockingSurrealConnection) -> None:
+    session = db.new_session()
+    assert session.id in db.sessions()
+    session.close_session()
+    assert session.id not in db.sessions()
+    with pytest.raises(SessionClosedError):
+        session.query("RETURN 1")
+    session.close_session()  # idempotent, as close() is
+
+
+async def test_close_session_detaches_like_close_async(adb: AsyncSurrealConnection) -> None:
+    session = await adb.new_session()
+    assert session.id in await adb.sessions()
+    await session.close_session()
+    assert session.id not in await adb.sessions()
+    with pytest.raises(SessionClosedError):
+        await session.query("RETURN 1")
+    await session.close_session()
