@@ -11,9 +11,10 @@ import pickle
 
 import pytest
 
-from surrealdb import RecordID, SessionClosedError, Table
+from surrealdb import AsyncSurreal, InvalidURLError, RecordID, SessionClosedError, Surreal, Table
 from surrealdb.connections import AsyncSurrealConnection, BlockingSurrealConnection
 from surrealdb.values import NONE
+from tests.conftest import url_for
 from tests.server import ServerInfo
 
 # --------------------------------------------------------------------------------------------
@@ -161,3 +162,51 @@ async def test_close_session_detaches_like_close_async(adb: AsyncSurrealConnecti
     with pytest.raises(SessionClosedError):
         await session.query("RETURN 1")
     await session.close_session()
+
+
+# --------------------------------------------------------------------------------------------
+# connect(url)
+# --------------------------------------------------------------------------------------------
+
+
+def test_connect_with_the_connections_own_url(server: ServerInfo, transport: str) -> None:
+    url = url_for(server, transport)
+    db = Surreal(url)
+    try:
+        assert db.connect(url) is db
+        assert db.connect(url) is db  # again: still the same open connection
+        assert db.version().startswith("surrealdb-")
+    finally:
+        db.close()
+
+
+async def test_connect_with_the_connections_own_url_async(
+    server: ServerInfo, transport: str
+) -> None:
+    url = url_for(server, transport)
+    db = AsyncSurreal(url)
+    try:
+        assert await db.connect(url) is db
+        assert (await db.version()).startswith("surrealdb-")
+    finally:
+        await db.close()
+
+
+def test_connect_with_another_url_is_refused_before_any_io(server: ServerInfo) -> None:
+    db = Surreal(server.ws_url)
+    try:
+        with pytest.raises(InvalidURLError, match=r"cannot switch to another URL"):
+            db.connect("ws://127.0.0.1:1/rpc")
+        with pytest.raises(InvalidURLError, match=r"Surreal\('mem://'\)"):
+            db.connect("mem://")
+        assert db.connect(server.ws_url).version().startswith("surrealdb-")  # unharmed
+    finally:
+        db.close()
+
+
+async def test_connect_with_another_url_is_refused_async(server: ServerInfo) -> None:
+    async with AsyncSurreal("mem://") as db:
+        with pytest.raises(InvalidURLError, match=r"AsyncSurreal\("):
+            await db.connect(server.http_url)
+        await db.connect("memory")  # another spelling of the same URL
+        assert await db.query("RETURN 1") == 1
