@@ -75,7 +75,9 @@ def credentials(values: object) -> dict[str, Any]:
     """Sign-in details with the friendly names (`username`, ...) turned into the wire names.
 
     For record access (`access`/`ac` given), only namespace, database and access are renamed:
-    the other keys are the access method's own variables, such as `$password`.
+    the other keys are the access method's own variables, such as `$password`. Those may also
+    come nested under `variables` (the official SDK's form): they are sent as top-level keys,
+    unrenamed, as the server expects them.
     """
     if type(values) is not dict and not isinstance(values, Mapping):
         raise TypeError(
@@ -87,7 +89,19 @@ def credentials(values: object) -> dict[str, Any]:
     for key, value in values.items():
         if not isinstance(key, str):
             raise TypeError(f"credential names must be strings, got {type(key).__name__}")
+        if key == "variables" and isinstance(value, Mapping):
+            continue
         converted[names.get(key, key)] = value
+    nested = values.get("variables")
+    if isinstance(nested, Mapping):
+        for key, value in nested.items():
+            if not isinstance(key, str):
+                raise TypeError(f"variable names must be strings, got {type(key).__name__}")
+            if key in converted:
+                raise ValueError(
+                    f"{key!r} is given both at the top level and in 'variables': give it once"
+                )
+            converted[key] = value
     return converted
 
 

@@ -8,10 +8,20 @@ elsewhere and stay the primary API.
 from __future__ import annotations
 
 import pickle
+from typing import Any
 
 import pytest
 
-from surrealdb import AsyncSurreal, InvalidURLError, RecordID, SessionClosedError, Surreal, Table
+from surrealdb import (
+    AsyncSurreal,
+    InvalidURLError,
+    RecordID,
+    ServerError,
+    SessionClosedError,
+    Surreal,
+    Table,
+)
+from surrealdb._generated import requests as generated_requests
 from surrealdb.connections import AsyncSurrealConnection, BlockingSurrealConnection
 from surrealdb.values import NONE
 from tests.conftest import url_for
@@ -210,3 +220,74 @@ async def test_connect_with_another_url_is_refused_async(server: ServerInfo) -> 
             await db.connect(server.http_url)
         await db.connect("memory")  # another spelling of the same URL
         assert await db.query("RETURN 1") == 1
+
+
+# --------------------------------------------------------------------------------------------
+# Record access: signup/signin with the access method's variables nested under "variables"
+# --------------------------------------------------------------------------------------------
+
+DEFINE_RECORD_ACCESS = """
+    DEFINE TABLE IF NOT EXISTS user SCHEMALESS PERMISSIONS FULL;
+    DEFINE ACCESS account ON DATABASE TYPE RECORD
+        SIGNUP (CREATE user SET email = $email, pass = crypto::argon2::generate($pass))
+        SIGNIN (SELECT * FROM user WHERE email = $email AND crypto::argon2::compare(pass, $pass))
+        DURATION FOR TOKEN 15m, FOR SESSION 12h;
+"""
+
+
+def official_record_vars(database: str) -> dict[str, Any]:
+    """Record-access details as the official SDK's documentation writes them."""
+    return {
+        "namespace": "test",
+        "database": database,
+        "access": "account",
+        "variables": {"email": "info@surrealdb.com", "pass": "123456"},
+    }
+
+
+def test_nested_variables_are_sent_as_the_access_methods_variables(database_name: str) -> None:
+    request = generated_requests.signin(official_record_vars(database_name))
+    assert request.params == [
+        {
+            "ns": "test",
+            "db": database_name,
+            "ac": "account",
+            "email": "info@surrealdb.com",
+            "pass": "123456",
+        }
+    ]
+    flat = {"namespace": "test", "database": database_name, "access": "account", "email": "e"}
+    assert generated_requests.signin(flat).params == [
+        {"ns": "test", "db": database_name, "ac": "account", "email": "e"}
+    ]
+    with pytest.raises(ValueError, match="'email' is given both at the top level and in"):
+        generated_requests.signin({**flat, "variables": {"email": "other"}})
+
+
+def test_record_signup_and_signin_with_nested_variables(
+    db: BlockingSurrealConnection, database_name: str
+) -> None:
+    db.query(DEFINE_RECORD_ACCESS)
+    token = db.signup(vars=official_record_vars(database_name))
+    assert isinstance(token, str) and token.count(".") == 2
+    user = db.info()
+    assert user is not None and user["email"] == "info@surrealdb.com"
+    db.invalidate()
+    assert isinstance(db.signin(official_record_vars(database_name)), str)
+    assert db.info() == user
+    wrong = official_record_vars(database_name)
+    wrong["variables"]["pass"] = "wrong"
+    with pytest.raises(ServerError, match="No record was returned"):  # the server's answer
+        db.signin(wrong)
+
+
+async def test_record_signup_and_signin_with_nested_variables_async(
+    adb: AsyncSurrealConnection, database_name: str
+) -> None:
+    await adb.query(DEFINE_RECORD_ACCESS)
+    assert isinstance(await adb.signup(official_record_vars(database_name)), str)
+    user = await adb.info()
+    assert user is not None and user["email"] == "info@surrealdb.com"
+    await adb.invalidate()
+    assert isinstance(await adb.signin(vars=official_record_vars(database_name)), str)
+    assert await adb.info() == user

@@ -81,8 +81,9 @@ class AsyncSurrealMethods(ABC):
         refresh token).
 
         Args:
-            credentials: `namespace`, `database`, `access` and the access method's variables
-                (the wire names `ns`, `db`, `ac` work too). Also accepted as `vars=`.
+            credentials: `namespace`, `database`, `access` and the access method's variables,
+                flat or nested under `variables` (the wire names `ns`, `db`, `ac` work too).
+                Also accepted as `vars=`.
 
         Transports: WebSocket, HTTP, embedded.
         """
@@ -110,9 +111,10 @@ class AsyncSurrealMethods(ABC):
         """Sign in as a root, namespace, database or record user.
 
         Accepts `username`, `password`, `namespace`, `database` and `access` (or the wire names
-        `user`, `pass`, `ns`, `db`, `ac`) plus any variables of a record access method. Returns
-        the token the server issued (`Tokens` when the access method also issues a refresh
-        token). Over HTTP the token is kept by the client and sent as `Authorization: Bearer`.
+        `user`, `pass`, `ns`, `db`, `ac`) plus any variables of a record access method (flat, or
+        nested under `variables` as the official SDK writes them). Returns the token the server
+        issued (`Tokens` when the access method also issues a refresh token). Over HTTP the
+        token is kept by the client and sent as `Authorization: Bearer`.
 
         Args:
             credentials: Who signs in, for example `{'username': 'root', 'password': 'root'}`.
