@@ -22,6 +22,7 @@ ENCODERS = frozenset(
     {
         "resource",
         "table",
+        "insert_table",
         "optional_table",
         "record_id",
         "credentials",

@@ -57,6 +57,17 @@ def table(name: object) -> Table:
     return Table(name)
 
 
+def insert_table(name: object) -> Table | RecordID:
+    """The table `insert` writes to; a `RecordID` is sent as it is, for the server to refuse.
+
+    The server cannot INSERT into a record id; it answers with its own error (as it does to
+    the official SDK, which sends it), so the caller sees the server's reason.
+    """
+    if isinstance(name, RecordID):
+        return name
+    return table(name)
+
+
 def optional_table(name: object) -> Table | object:
     """A table name, or NONE when each record names its own table."""
     return NONE if name is None else table(name)

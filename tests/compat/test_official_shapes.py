@@ -291,3 +291,28 @@ async def test_record_signup_and_signin_with_nested_variables_async(
     await adb.invalidate()
     assert isinstance(await adb.signin(vars=official_record_vars(database_name)), str)
     assert await adb.info() == user
+
+
+# --------------------------------------------------------------------------------------------
+# insert() with a RecordID: the server's error, not a client-side TypeError
+# --------------------------------------------------------------------------------------------
+
+INSERT_INTO_RECORD = r"Cannot execute INSERT statement using value: user:tobie"
+
+
+def test_insert_with_a_record_id_gets_the_servers_error(db: BlockingSurrealConnection) -> None:
+    db.query("DEFINE TABLE user SCHEMALESS")
+    with pytest.raises(ServerError, match=INSERT_INTO_RECORD):
+        db.insert(RecordID("user", "tobie"), {"name": "Tobie"})  # type: ignore[call-overload]
+    assert db.select("user") == []
+    with pytest.raises(TypeError, match="expected a table name"):
+        db.insert(42, {"name": "Tobie"})  # type: ignore[call-overload]  # still checked here
+
+
+async def test_insert_with_a_record_id_gets_the_servers_error_async(
+    adb: AsyncSurrealConnection,
+) -> None:
+    await adb.query("DEFINE TABLE user SCHEMALESS")
+    with pytest.raises(ServerError, match=INSERT_INTO_RECORD):
+        await adb.insert(RecordID("user", "tobie"), [{"name": "Tobie"}])  # type: ignore[call-overload]
+    assert await adb.select("user") == []

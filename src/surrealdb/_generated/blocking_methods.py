@@ -467,7 +467,8 @@ class BlockingSurrealMethods(ABC):
         """Insert one record or many into a table and return the inserted records.
 
         Args:
-            table: The table.
+            table: The table (a `RecordID` is sent too, and the server refuses it with its
+                error).
             data: One record's content or a list of them (each may carry its `id`).
             into: A model (msgspec Struct, dataclass, TypedDict, ...) to convert each record
                 into, with msgspec.convert; None keeps plain dicts.
