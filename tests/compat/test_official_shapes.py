@@ -7,6 +7,7 @@ elsewhere and stay the primary API.
 
 from __future__ import annotations
 
+import asyncio
 import pickle
 from typing import Any
 
@@ -316,3 +317,89 @@ async def test_insert_with_a_record_id_gets_the_servers_error_async(
     with pytest.raises(ServerError, match=INSERT_INTO_RECORD):
         await adb.insert(RecordID("user", "tobie"), [{"name": "Tobie"}])  # type: ignore[call-overload]
     assert await adb.select("user") == []
+
+
+# --------------------------------------------------------------------------------------------
+# Live queries: `await db.subscribe_live(live_id)`, and notifications read as the official
+# SDK's yielded value (the record: `update["name"]`, `update["id"]`), WebSocket only
+# --------------------------------------------------------------------------------------------
+
+WAIT = 10.0
+"""The bound on every wait for a notification."""
+
+
+def root(server: ServerInfo) -> dict[str, str]:
+    return {"username": server.username, "password": server.password}
+
+
+def test_notifications_read_as_the_official_sdks_records(
+    server: ServerInfo, database_name: str
+) -> None:
+    with Surreal(server.ws_url, timeout=WAIT) as db, Surreal(server.ws_url) as other:
+        for connection in (db, other):
+            connection.signin(root(server))
+            connection.use("test", database_name)
+        db.query("DEFINE TABLE user SCHEMALESS")
+        query_uuid = db.live("user")
+        subscription = db.subscribe_live(query_uuid)
+        other.query("CREATE user:jaime SET name = 'Jaime', enabled = true")
+        for update in subscription:
+            assert update["name"] == "Jaime"  # the official way: the record's fields
+            assert update["id"] == RecordID("user", "jaime")
+            assert update.get("missing") is None and update.get("name") == "Jaime"
+            assert "enabled" in update and "missing" not in update
+            assert dict(update) == {
+                "id": RecordID("user", "jaime"),
+                "name": "Jaime",
+                "enabled": True,
+            }
+            assert sorted(update.keys()) == ["enabled", "id", "name"]
+            assert (update.action, update.live_id) == ("CREATE", query_uuid)  # ours, typed
+            assert update.result == dict(update.items())
+            break
+        db.kill(query_uuid)
+
+
+async def test_await_subscribe_live_as_the_official_async_sdk(
+    server: ServerInfo, database_name: str
+) -> None:
+    async with (
+        AsyncSurreal(server.ws_url, timeout=WAIT) as db,
+        AsyncSurreal(server.ws_url) as other,
+    ):
+        for connection in (db, other):
+            await connection.signin(root(server))
+            await connection.use("test", database_name)
+        await db.query("DEFINE TABLE user SCHEMALESS")
+        query_uuid = await db.query("LIVE SELECT * FROM user")
+        subscription = await db.subscribe_live(query_uuid)  # the official SDK awaits it
+        await other.query("CREATE user:john SET name = 'John'")
+        update = await asyncio.wait_for(subscription.__anext__(), timeout=WAIT)
+        assert update["name"] == "John"
+        assert update["id"] == RecordID("user", "john")
+        assert update.action == "CREATE"
+
+        # Ours, not awaited, on the same live query: both styles read the same notifications.
+        await other.query("UPDATE user:john SET name = 'Johnny'")
+        async for notification in db.subscribe_live(query_uuid):
+            assert notification.action == "UPDATE"
+            assert notification["name"] == "Johnny"
+            break
+        await db.kill(query_uuid)
+        assert [n async for n in await db.subscribe_live(query_uuid)] == []  # ended by kill
+
+
+async def test_notifications_with_diff_read_as_the_patches(
+    server: ServerInfo, database_name: str
+) -> None:
+    async with AsyncSurreal(server.ws_url, timeout=WAIT) as db:
+        await db.signin(root(server))
+        await db.use("test", database_name)
+        await db.query("DEFINE TABLE user SCHEMALESS")
+        live_id = await db.live("user", diff=True)
+        subscription = await db.subscribe_live(live_id)
+        await db.create(RecordID("user", "ada"), {"name": "Ada"})
+        update = await asyncio.wait_for(subscription.__anext__(), timeout=WAIT)
+        assert update[0]["op"] == "replace"  # the official SDK yields the patch list
+        assert update.get("name") is None and "name" not in update
+        await db.kill(live_id)
