@@ -136,6 +136,10 @@ class BlockingSession(BlockingSurrealMethods, BlockingLiveQueries):
         """Detach the session from the server: the official SDK's name for `close()`."""
         self.close()
 
+    def begin_transaction(self) -> BlockingTransaction:
+        """Begin a transaction in this session: the official SDK's name for `transaction()`."""
+        return self.transaction()
+
     def __enter__(self) -> Self:
         return self
 
@@ -302,6 +306,11 @@ class AsyncSession(AsyncSurrealMethods, AsyncLiveQueries):
     async def close_session(self) -> None:
         """Detach the session from the server: the official SDK's name for `close()`."""
         await self.close()
+
+    async def begin_transaction(self) -> AsyncTransaction:
+        """Begin a transaction in this session: the official SDK's `await begin_transaction()`
+        for our `await transaction()`."""
+        return await self.transaction()
 
     def __await__(self) -> Generator[Any, None, Self]:
         return self._attached_self().__await__()

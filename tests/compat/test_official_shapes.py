@@ -403,3 +403,34 @@ async def test_notifications_with_diff_read_as_the_patches(
         assert update[0]["op"] == "replace"  # the official SDK yields the patch list
         assert update.get("name") is None and "name" not in update
         await db.kill(live_id)
+
+
+def test_session_begin_transaction_commit_and_cancel(
+    server: ServerInfo, database_name: str
+) -> None:
+    with Surreal(server.ws_url, timeout=WAIT) as db:
+        db.signin(root(server))
+        session = db.new_session()
+        session.signin(root(server))
+        session.use("test", database_name)
+        txn = session.begin_transaction()
+        txn.create(RecordID("user", "kept"), {"n": 1})
+        txn.commit()
+        txn = session.begin_transaction()
+        txn.create(RecordID("user", "dropped"), {"n": 2})
+        txn.cancel()
+        assert [r["id"] for r in session.select("user")] == [RecordID("user", "kept")]
+        session.close_session()
+
+
+async def test_session_begin_transaction_async(server: ServerInfo, database_name: str) -> None:
+    async with AsyncSurreal(server.ws_url, timeout=WAIT) as db:
+        await db.signin(root(server))
+        session = await db.new_session()
+        await session.signin(root(server))
+        await session.use("test", database_name)
+        txn = await session.begin_transaction()
+        await txn.create(RecordID("user", "kept"), {"n": 1})
+        await txn.commit()
+        assert [r["id"] for r in await session.select("user")] == [RecordID("user", "kept")]
+        await session.close_session()
