@@ -22,6 +22,7 @@ ENCODERS = frozenset(
     {
         "resource",
         "table",
+        "insert_table",
         "optional_table",
         "record_id",
         "credentials",
@@ -86,6 +87,8 @@ class Param(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     wire: ParamWire = "param"
     secret: bool = False
     """A password or token: the generated method drops its reference once the request is built."""
+    alias: str | None = None
+    """Another keyword name the method accepts for this parameter (the official SDK's name)."""
 
 
 class Overload(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -195,6 +198,17 @@ def validate(schema: Schema) -> None:
                     f"{pwhere}, field 'encode': unknown converter {param.encode!r};"
                     f" known: {', '.join(sorted(ENCODERS))}"
                 )
+            if param.alias is not None:
+                if not param.alias.isidentifier() or keyword.iskeyword(param.alias):
+                    raise SchemaError(f"{pwhere}, field 'alias': not a valid Python identifier")
+                taken = {p.name for p in method.params} | {"self", "into"}
+                taken |= {p.alias for p in method.params if p is not param and p.alias}
+                if param.alias in taken:
+                    raise SchemaError(
+                        f"{pwhere}, field 'alias': {param.alias!r} is already a parameter's name"
+                    )
+                if param.default is not None:
+                    raise SchemaError(f"{pwhere}, field 'alias': only required parameters have one")
             if param.default is None and seen_default:
                 raise SchemaError(f"{pwhere}, field 'default': required after an optional one")
             seen_default = seen_default or param.default is not None

@@ -64,7 +64,13 @@ def render_all(schema: Schema) -> dict[str, str]:
             "methods.py.jinja",
             flavour=flavour,
             methods=methods,
-            imports=["from typing import TypeVar, overload", *_imports(annotations)],
+            imports=[
+                "from typing import TypeVar, cast, overload"
+                if any(m.resolutions for m in methods)
+                else "from typing import TypeVar, overload",
+                *_imports(annotations),
+            ],
+            runtime_modules=_runtime_modules(methods),
         )
         outputs[f"{module}.py"] = _render(
             environment,
@@ -114,9 +120,21 @@ def _annotations(methods: tuple[MethodView, ...]) -> list[str]:
     return texts
 
 
+def _runtime_modules(methods: tuple[MethodView, ...]) -> str:
+    """The runtime modules the methods use: `_into` for `into=`, `_params` for aliases."""
+    modules = ["_replies"]
+    if any(m.into for m in methods):
+        modules.append("_into")
+    if any(m.resolutions for m in methods):
+        modules.append("_params")
+    return ", ".join(sorted(modules))
+
+
 def _imports_for_overrides(methods: tuple[MethodView, ...]) -> list[str]:
     """The imports of the connection classes: only what their unsupported overrides use."""
     lines = _imports(_annotations(methods))
+    if any(m.resolutions for m in methods):
+        lines.append("from surrealdb import _params")
     return ["from typing import overload", *lines] if any(m.overloads for m in methods) else lines
 
 

@@ -5,6 +5,7 @@ The templates only lay these objects out; nothing in them branches on types.
 
 from __future__ import annotations
 
+import dataclasses
 import textwrap
 from dataclasses import dataclass
 
@@ -19,6 +20,10 @@ INTO_DOCS = {
     "value": "into: A type to convert the result into, for example `list[Person]`; None"
     " keeps the plain value.",
 }
+
+MISSING_TYPE = "_params.Missing"
+MISSING_VALUE = "_params.MISSING"
+"""The default of a parameter that may instead be given under its alias."""
 
 DOC_WIDTH = 88
 """Docstring lines are wrapped to this width; they sit 8 spaces deep in a 100-column file."""
@@ -37,12 +42,25 @@ class ParamView:
     wire_expression: str
     is_session: bool
     secret: bool = False
+    alias: str | None = None
 
     @property
     def declaration(self) -> str:
         """`name: annotation` with its default, as written in a signature."""
         text = f"{self.name}: {self.annotation}"
         return text if self.default is None else f"{text} = {self.default}"
+
+    @property
+    def alias_declaration(self) -> str:
+        """The parameter under its alias, keyword-only in the overload that uses the aliases."""
+        assert self.alias is not None
+        text = f"{self.alias}: {self.annotation}"
+        return text if self.default is None else f"{text} = {self.default}"
+
+    @property
+    def missing_declaration(self) -> str:
+        """The parameter in an implementation that also takes aliases: it may be left out."""
+        return f"{self.name}: {self.annotation} | {MISSING_TYPE} = {MISSING_VALUE}"
 
 
 @dataclass(frozen=True)
@@ -69,11 +87,53 @@ class MethodView:
 
     @property
     def parameters(self) -> str:
-        """The parameters after `self`, as declared (with `into=` when the method has it)."""
-        declared = [param.declaration for param in self.params]
+        """The parameters after `self`, as declared (with `into=` when the method has it).
+
+        With aliases, every required parameter from the first aliased one on may be left out
+        (it may come under its alias, or is checked in the body), and the aliases follow as
+        keyword-only parameters.
+        """
+        first = self.first_aliased
+        declared = [
+            param.missing_declaration
+            if index >= first and param.default is None
+            else param.declaration
+            for index, param in enumerate(self.params)
+        ]
+        keywords = [
+            f"{p.alias}: {p.annotation} | {MISSING_TYPE} = {MISSING_VALUE}"
+            for p in self.params
+            if p.alias
+        ]
         if self.into is not None:
-            declared.append(f"*, {INTO_PARAMETER} | None = None")
+            keywords.append(f"{INTO_PARAMETER} | None = None")
+        if keywords:
+            declared.append("*, " + ", ".join(keywords))
         return ", ".join(declared)
+
+    @property
+    def first_aliased(self) -> int:
+        """The index of the first parameter with an alias (past the end when none has one)."""
+        return next((i for i, p in enumerate(self.params) if p.alias), len(self.params))
+
+    @property
+    def resolutions(self) -> tuple[str, ...]:
+        """The statements that settle each parameter given by name, alias or not at all."""
+        lines = []
+        for param in self.params[self.first_aliased :]:
+            # Two identity checks when the parameter came under its own name; a call otherwise.
+            if param.alias is not None:
+                lines.append(
+                    f"if {param.alias} is not {MISSING_VALUE} or {param.name} is {MISSING_VALUE}:"
+                )
+                lines.append(
+                    f"    {param.name} = cast({param.annotation!r}, _params.aliased("
+                    f"{self.name!r}, {param.name!r}, {param.name}, {param.alias!r}, {param.alias}))"
+                )
+            elif param.default is None:
+                lines.append(f"if {param.name} is {MISSING_VALUE}:")
+                lines.append(f"    {param.name} = _params.given({self.name!r}, {param.name!r})")
+        return tuple(lines)
 
     def support_mark(self, transport: str) -> str:
         """✓ where the method works on the transport, an empty cell where it does not."""
@@ -104,7 +164,13 @@ class MethodView:
     @property
     def secret_arguments(self) -> str:
         """The parameters holding a password or token, dropped once the request is built."""
-        return ", ".join(param.name for param in self.params if param.secret)
+        names = []
+        for param in self.params:
+            if param.secret:
+                names.append(param.name)
+                if param.alias is not None:
+                    names.append(param.alias)
+        return ", ".join(names)
 
     @property
     def request_expression(self) -> str:
@@ -245,35 +311,49 @@ def _overloads(
 
     A method with `into` and no overloads of its own gets the two `into` variants alone.
     """
+    typed_params: list[tuple[tuple[ParamView, ...], str]] = [
+        (
+            tuple(
+                dataclasses.replace(p, annotation=schema.types[overload.type].python)
+                if p.name == overload.param
+                else p
+                for p in params
+            ),
+            overload.result,
+        )
+        for overload in method.overloads
+    ]
+    has_alias = any(p.alias for p in params)
+    if not typed_params and (method.into is not None or has_alias):
+        typed_params.append((params, method.result))
     variants: list[tuple[list[str], str]] = []
-    for overload in method.overloads:
-        declared = [
-            ParamView(
-                p.name,
-                schema.types[overload.type].python if p.name == overload.param else p.annotation,
-                p.default,
-                p.wire_expression,
-                p.is_session,
-            ).declaration
-            for p in params
-        ]
-        variants.append((declared, overload.result))
+    for variant, result in typed_params:
+        variants.append(([p.declaration for p in variant], result))
+        if has_alias:
+            variants.append((_aliased_declarations(variant), result))
     if method.into is None:
         return tuple(
             OverloadView(", ".join(declared), schema.types[result].python)
             for declared, result in variants
         )
-    if not variants:
-        variants.append(([p.declaration for p in params], method.result))
     expanded: list[OverloadView] = []
     for declared, result in variants:
         typed = schema.types[result].typed
         assert typed is not None, "validated by codegen.model"
-        untyped_args = ", ".join([*declared, "*, into: None = None"])
-        typed_args = ", ".join([*declared, f"*, {INTO_PARAMETER}"])
+        keyword_only = [] if any(d.startswith("*") for d in declared) else ["*"]
+        untyped_args = ", ".join([*declared, *keyword_only, "into: None = None"])
+        typed_args = ", ".join([*declared, *keyword_only, INTO_PARAMETER])
         expanded.append(OverloadView(untyped_args, schema.types[result].python))
         expanded.append(OverloadView(typed_args, typed))
     return tuple(expanded)
+
+
+def _aliased_declarations(params: tuple[ParamView, ...]) -> list[str]:
+    """The overload that takes the aliases: keyword-only from the first aliased parameter on."""
+    first = next(i for i, p in enumerate(params) if p.alias)
+    head = [p.declaration for p in params[:first]]
+    tail = [p.alias_declaration if p.alias else p.declaration for p in params[first:]]
+    return [*head, "*", *tail]
 
 
 def _param_view(schema: Schema, param: Param) -> ParamView:
@@ -285,6 +365,7 @@ def _param_view(schema: Schema, param: Param) -> ParamView:
         wire_expression=expression,
         is_session=param.wire == "session",
         secret=param.secret,
+        alias=param.alias,
     )
 
 
@@ -294,8 +375,9 @@ def _docstring(method: Method) -> str:
     if method.params:
         lines = ["Args:"]
         for param in method.params:
+            also = "" if param.alias is None else f" Also accepted as `{param.alias}=`."
             wrapped = textwrap.wrap(
-                f"{param.name}: {param.doc}",
+                f"{param.name}: {param.doc}{also}",
                 width=DOC_WIDTH - 4,
                 subsequent_indent="    ",
                 break_on_hyphens=False,

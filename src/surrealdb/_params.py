@@ -6,9 +6,10 @@ Each one checks its argument and raises a clear error before anything is sent.
 from __future__ import annotations
 
 import dataclasses
+import enum
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Final, NoReturn
 
 import msgspec
 
@@ -57,6 +58,17 @@ def table(name: object) -> Table:
     return Table(name)
 
 
+def insert_table(name: object) -> Table | RecordID:
+    """The table `insert` writes to; a `RecordID` is sent as it is, for the server to refuse.
+
+    The server cannot INSERT into a record id; it answers with its own error (as it does to
+    the official SDK, which sends it), so the caller sees the server's reason.
+    """
+    if isinstance(name, RecordID):
+        return name
+    return table(name)
+
+
 def optional_table(name: object) -> Table | object:
     """A table name, or NONE when each record names its own table."""
     return NONE if name is None else table(name)
@@ -75,7 +87,9 @@ def credentials(values: object) -> dict[str, Any]:
     """Sign-in details with the friendly names (`username`, ...) turned into the wire names.
 
     For record access (`access`/`ac` given), only namespace, database and access are renamed:
-    the other keys are the access method's own variables, such as `$password`.
+    the other keys are the access method's own variables, such as `$password`. Those may also
+    come nested under `variables` (the official SDK's form): they are sent as top-level keys,
+    unrenamed, as the server expects them.
     """
     if type(values) is not dict and not isinstance(values, Mapping):
         raise TypeError(
@@ -87,7 +101,19 @@ def credentials(values: object) -> dict[str, Any]:
     for key, value in values.items():
         if not isinstance(key, str):
             raise TypeError(f"credential names must be strings, got {type(key).__name__}")
+        if key == "variables" and isinstance(value, Mapping):
+            continue
         converted[names.get(key, key)] = value
+    nested = values.get("variables")
+    if isinstance(nested, Mapping):
+        for key, value in nested.items():
+            if not isinstance(key, str):
+                raise TypeError(f"variable names must be strings, got {type(key).__name__}")
+            if key in converted:
+                raise ValueError(
+                    f"{key!r} is given both at the top level and in 'variables': give it once"
+                )
+            converted[key] = value
     return converted
 
 
@@ -237,3 +263,39 @@ def without_trailing_none(params: list[Any]) -> list[Any]:
     while params and params[-1] is None:
         params.pop()
     return params
+
+
+# --------------------------------------------------------------------------------------------
+# Parameters given under another name (the `alias` of a parameter in schema/rpc.toml)
+# --------------------------------------------------------------------------------------------
+
+
+class Missing(enum.Enum):
+    """The type of `MISSING`: a parameter that was not given, under any of its names."""
+
+    MISSING = "MISSING"
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Final = Missing.MISSING
+
+
+def aliased(method: str, name: str, value: object, alias: str, alias_value: object) -> object:
+    """The argument given as `name` or as its alias `alias` (exactly one of them).
+
+    The method's overloads type what the caller gives; the generated body casts the result.
+    """
+    if value is MISSING:
+        if alias_value is MISSING:
+            raise TypeError(f"{method}() missing required argument: {name!r} (or {alias!r})")
+        return alias_value
+    if alias_value is not MISSING:
+        raise TypeError(f"{method}() got {name!r} and its alias {alias!r}: give one of them")
+    return value
+
+
+def given(method: str, name: str) -> NoReturn:
+    """A required argument left out (it follows an aliased one, so its signature allows that)."""
+    raise TypeError(f"{method}() missing required argument: {name!r}")

@@ -86,3 +86,36 @@ class LiveNotification(msgspec.Struct, Generic[R], frozen=True):
     record_id: Any
     result: R
     session: UUID | None = None
+
+    # The official SDK yields each notification's record itself (`update["name"]`); reading a
+    # notification by key reads its record the same way, besides the typed attributes above.
+
+    def __getitem__(self, key: Any) -> Any:
+        """`n["name"]`: a field of the record (or an item of the patches with `diff=True`)."""
+        record: Any = self.result
+        return record[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """A field of the record, or `default` when it has no such field."""
+        record: Any = self.result
+        return record.get(key, default) if isinstance(record, Mapping) else default
+
+    def __contains__(self, key: object) -> bool:
+        """Whether the record has the field."""
+        record: Any = self.result
+        return isinstance(record, Mapping) and key in record
+
+    def keys(self) -> Any:
+        """The record's field names (so `dict(n)` gives the record, as the official SDK's)."""
+        record: Any = self.result
+        return record.keys()
+
+    def values(self) -> Any:
+        """The record's field values."""
+        record: Any = self.result
+        return record.values()
+
+    def items(self) -> Any:
+        """The record's fields and values."""
+        record: Any = self.result
+        return record.items()

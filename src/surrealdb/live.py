@@ -21,7 +21,7 @@ import asyncio
 import logging
 import threading
 from collections import deque
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Generator, Iterator, Mapping
 from typing import Any, Self, overload
 from uuid import UUID
 
@@ -531,6 +531,14 @@ class AsyncLiveSubscription(AsyncIterator[LiveNotification[R]]):
     def __aiter__(self) -> Self:
         return self
 
+    def __await__(self) -> Generator[Any, None, Self]:
+        """`await db.subscribe_live(id)`, as the official SDK's coroutine is used, gives the
+        subscription itself; `async for` works on it without awaiting too."""
+        return self._itself().__await__()
+
+    async def _itself(self) -> Self:
+        return self
+
     async def __anext__(self) -> LiveNotification[R]:
         if self._done:
             raise StopAsyncIteration
@@ -602,8 +610,9 @@ class AsyncLiveQueries:
     ) -> AsyncLiveSubscription[Any]:
         """The notifications of a live query, until it is killed or the connection closes.
 
-        Iterate with `async for`. `into=Model` converts each notification's record into the
-        model. The subscription's `dropped` counts notifications lost because this consumer
-        fell more than `LIVE_BUFFER_SIZE` behind (the oldest are dropped first).
-        """
+        Iterate with `async for` (awaiting it first, as the official SDK does, gives the same
+        subscription). `into=Model` converts each notification's record into the model. The
+        subscription's `dropped` counts notifications lost because this consumer fell more
+        than `LIVE_BUFFER_SIZE` behind (the oldest are dropped first). A notification read by
+        key (`n["name"]`) reads its record, as the official SDK yields it."""
         return AsyncLiveSubscription(self._live_router(), live_id, into)

@@ -132,6 +132,14 @@ class BlockingSession(BlockingSurrealMethods, BlockingLiveQueries):
         except SurrealError as exc:
             logger.debug("detaching session %s failed: %s", self.id, exc)
 
+    def close_session(self) -> None:
+        """Detach the session from the server: the official SDK's name for `close()`."""
+        self.close()
+
+    def begin_transaction(self) -> BlockingTransaction:
+        """Begin a transaction in this session: the official SDK's name for `transaction()`."""
+        return self.transaction()
+
     def __enter__(self) -> Self:
         return self
 
@@ -177,11 +185,11 @@ class BlockingTransaction(BlockingSurrealMethods):
         """Not available: transactions do not nest."""
         raise SurrealError("a transaction cannot begin another one: transactions do not nest")
 
-    def commit(self, transaction_id: UUID | None = None) -> None:
+    def commit(self, transaction_id: UUID | None = None, *, txn_id: UUID | None = None) -> None:
         """Commit this transaction's writes."""
         self._end("commit", "committed")
 
-    def cancel(self, transaction_id: UUID | None = None) -> None:
+    def cancel(self, transaction_id: UUID | None = None, *, txn_id: UUID | None = None) -> None:
         """Cancel this transaction, discarding its writes."""
         self._end("cancel", "cancelled")
 
@@ -295,6 +303,15 @@ class AsyncSession(AsyncSurrealMethods, AsyncLiveQueries):
         except SurrealError as exc:
             logger.debug("detaching session %s failed: %s", self.id, exc)
 
+    async def close_session(self) -> None:
+        """Detach the session from the server: the official SDK's name for `close()`."""
+        await self.close()
+
+    async def begin_transaction(self) -> AsyncTransaction:
+        """Begin a transaction in this session: the official SDK's `await begin_transaction()`
+        for our `await transaction()`."""
+        return await self.transaction()
+
     def __await__(self) -> Generator[Any, None, Self]:
         return self._attached_self().__await__()
 
@@ -360,11 +377,15 @@ class AsyncTransaction(AsyncSurrealMethods):
         """Not available: transactions do not nest."""
         raise SurrealError("a transaction cannot begin another one: transactions do not nest")
 
-    async def commit(self, transaction_id: UUID | None = None) -> None:
+    async def commit(
+        self, transaction_id: UUID | None = None, *, txn_id: UUID | None = None
+    ) -> None:
         """Commit this transaction's writes."""
         await self._end("commit", "committed")
 
-    async def cancel(self, transaction_id: UUID | None = None) -> None:
+    async def cancel(
+        self, transaction_id: UUID | None = None, *, txn_id: UUID | None = None
+    ) -> None:
         """Cancel this transaction, discarding its writes."""
         await self._end("cancel", "cancelled")
 

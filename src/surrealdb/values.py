@@ -14,7 +14,7 @@ import uuid
 from datetime import UTC, timedelta
 from datetime import datetime as _PyDatetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Final, TypeAlias
+from typing import Any, Final, TypeAlias, overload
 
 import msgspec
 from msgspec.structs import force_setattr
@@ -92,6 +92,11 @@ class Table(msgspec.Struct, frozen=True, gc=False):
     """A table name as a value (CBOR tag 7), e.g. the result of ``type::table('user')``."""
 
     name: str
+
+    @property
+    def table_name(self) -> str:
+        """The table name: the official SDK's spelling of ``name``."""
+        return self.name
 
     def __str__(self) -> str:
         return self.name
@@ -501,7 +506,23 @@ class RecordID:
     _table: str
     _id: RecordIdKey
 
-    def __init__(self, table: str | Table, id: RecordIdKey) -> None:
+    @overload
+    def __init__(self, table: str | Table, id: RecordIdKey) -> None: ...
+
+    @overload
+    def __init__(self, *, table_name: str | Table, identifier: RecordIdKey) -> None: ...
+
+    def __init__(
+        self,
+        table: str | Table | None = None,
+        id: RecordIdKey | None = None,
+        *,
+        table_name: str | Table | None = None,
+        identifier: RecordIdKey | None = None,
+    ) -> None:
+        """``RecordID(table, id)``; ``table_name=`` and ``identifier=`` are the official names."""
+        if table_name is not None or identifier is not None:
+            table, id = _official_record_id_parts(table, id, table_name, identifier)
         if isinstance(table, Table):
             table = table.name
         elif type(table) is not str:
@@ -530,6 +551,16 @@ class RecordID:
     @property
     def id(self) -> RecordIdKey:
         """The id within the table."""
+        return self._id
+
+    @property
+    def table_name(self) -> str:
+        """The table name: the official SDK's spelling of ``table``."""
+        return self._table
+
+    @property
+    def identifier(self) -> RecordIdKey:
+        """The id within the table, by the official SDK's constructor argument name."""
         return self._id
 
     def __reduce__(self) -> tuple[type[RecordID], tuple[str, RecordIdKey]]:
@@ -563,6 +594,20 @@ class RecordID:
         key = parser.parse_id_key_or_range()
         parser.expect_end()
         return cls(table, key)
+
+
+def _official_record_id_parts(
+    table: str | Table | None,
+    id: RecordIdKey | None,
+    table_name: str | Table | None,
+    identifier: RecordIdKey | None,
+) -> tuple[str | Table | None, RecordIdKey | None]:
+    """The parts of ``RecordID(table_name=..., identifier=...)``; each given by one name only."""
+    if table is not None and table_name is not None:
+        raise TypeError("RecordID got both table and table_name: give one of them")
+    if id is not None and identifier is not None:
+        raise TypeError("RecordID got both id and identifier: give one of them")
+    return (table if table_name is None else table_name), (id if identifier is None else identifier)
 
 
 # --------------------------------------------------------------------------------------------

@@ -2,9 +2,9 @@
 
 `reveal_template.txt` lists each method with its expected type (`# T: ...`); it is rendered for
 every connection class and for what the factories return, then checked by running mypy
---strict once over all of them. `cases/seed_annotated.py` (the seed page's examples with
-annotations) and `cases/official_names.py` (code written with the official SDK's names and
-module paths) must pass with no error, no cast and no ignore.
+--strict once over all of them. The files of `cases/` (the seed page's examples with
+annotations, code written the official SDK's way) must pass with no error, no cast and no
+ignore.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ HERE = Path(__file__).parent
 ROOT = HERE.parent.parent
 TEMPLATE = HERE / "reveal_template.txt"
 SEED = HERE / "cases" / "seed_annotated.py"
-OFFICIAL = HERE / "cases" / "official_names.py"  # code written with the official SDK's names
+CASES = sorted(path for path in (HERE / "cases").glob("*.py") if path.name != "__init__.py")
+"""Code that must type-check as it is: the seed's examples and code written the official way."""
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def mypy_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[Path, st
     sources[folder / "reveal_factories.py"] = FACTORIES.read_text(encoding="utf-8")
     for path, source in sources.items():
         path.write_text(source, encoding="utf-8")
-    return sources, run_mypy([*sources, SEED, OFFICIAL])
+    return sources, run_mypy([*sources, *CASES])
 
 
 def revealed(output: str, path: Path) -> dict[int, str]:

@@ -106,9 +106,11 @@ def test_golden_output_covers_every_shape(fixture_rendered: dict[str, str]) -> N
         requests
     )
     assert 'Request("attach", [], session=_params.new_session_id(session_id))' in requests
-    assert blocking.count("@overload") == 2
+    assert blocking.count("@overload") == 4
     assert "def select(self, what: RecordID) -> Record | None: ..." in blocking
     assert "def select(self, what: Table | str) -> list[Record]: ..." in blocking
+    assert "def select(self, *, record: RecordID) -> Record | None: ..." in blocking
+    assert "if record is not _params.MISSING or what is _params.MISSING:" in blocking
     assert (
         "async def live(self, table: Table | str, diff: bool = False) -> UUID:"
         in (fixture_rendered["asyncio.py"])
@@ -340,6 +342,33 @@ def test_duplicated_param_and_bad_names(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("alias", "expected"),
+    [
+        pytest.param("what", "already a parameter's name", id="its-own-name"),
+        pytest.param("into", "already a parameter's name", id="into"),
+        pytest.param("class", "not a valid Python identifier", id="keyword"),
+    ],
+)
+def test_bad_alias_names_method_param_and_field(tmp_path: Path, alias: str, expected: str) -> None:
+    rpc = VALID_SELECT.replace(
+        'encode = "resource", doc = "The table or record." },',
+        f'encode = "resource", alias = "{alias}", doc = "The table or record." }},',
+    )
+    assert rpc != VALID_SELECT
+    message = schema_error(tmp_path, rpc)
+    assert "'select'" in message and "param 'what'" in message and "'alias'" in message
+    assert expected in message
+
+
+def test_alias_on_an_optional_param_is_refused(tmp_path: Path) -> None:
+    rpc = VALID_SELECT.replace(
+        'encode = "resource", doc = "The table or record." },',
+        'encode = "resource", default = "None", alias = "record", doc = "The table or record." },',
+    )
+    assert "only required parameters have one" in schema_error(tmp_path, rpc)
+
+
+@pytest.mark.parametrize(
     ("old", "new", "field"),
     [
         pytest.param('doc = "Select records."', "doc = 5", "doc", id="method-doc-int"),
@@ -520,7 +549,8 @@ def test_async_classes_have_every_method_as_coroutine(cls: type[Any]) -> None:
         assert method.__doc__ and method.__doc__.strip(), f"{cls.__name__}.{name} has no doc"
         params = list(inspect.signature(method).parameters)
         into = ["into"] if info.into is not None else []
-        assert params == ["self", *info.params, *into], f"{cls.__name__}.{name}{params}"
+        aliases = list(info.aliases.values())
+        assert params == ["self", *info.params, *aliases, *into], f"{cls.__name__}.{name}{params}"
 
 
 @pytest.mark.parametrize("cls", BLOCKING_CLASSES, ids=lambda cls: cls.__name__)
@@ -533,7 +563,8 @@ def test_blocking_classes_have_every_method_as_plain_function(cls: type[Any]) ->
         assert method.__doc__ and method.__doc__.strip(), f"{cls.__name__}.{name} has no doc"
         params = list(inspect.signature(method).parameters)
         into = ["into"] if info.into is not None else []
-        assert params == ["self", *info.params, *into], f"{cls.__name__}.{name}{params}"
+        aliases = list(info.aliases.values())
+        assert params == ["self", *info.params, *aliases, *into], f"{cls.__name__}.{name}{params}"
 
 
 def test_connections_module_exports_every_class() -> None:

@@ -172,13 +172,13 @@ def test_record_id_repr_and_immutability() -> None:
 
 def test_record_id_rejects_invalid_parts() -> None:
     with pytest.raises(TypeError):
-        RecordID(1, "x")  # type: ignore[arg-type]
+        RecordID(1, "x")  # type: ignore[call-overload]
     with pytest.raises(TypeError):
-        RecordID("user", 1.5)  # type: ignore[arg-type]
+        RecordID("user", 1.5)  # type: ignore[call-overload]
     with pytest.raises(TypeError):
         RecordID("user", True)
     with pytest.raises(TypeError):
-        RecordID("user", None)  # type: ignore[arg-type]
+        RecordID("user", None)  # type: ignore[call-overload]
 
 
 # -- Duration --------------------------------------------------------------------------------

@@ -5,8 +5,10 @@
 
 from __future__ import annotations
 
+from typing import overload
 from uuid import UUID
 
+from surrealdb import _params
 from surrealdb._generated.asyncio_methods import AsyncSurrealMethods
 from surrealdb.errors import UnsupportedFeatureError
 from surrealdb.scopes import AsyncScopes
@@ -43,7 +45,18 @@ class AsyncHttpSurrealConnection(AsyncHttpTransport, AsyncSurrealConnection):
         """Not available over HTTP; available over WebSocket."""
         raise UnsupportedFeatureError.for_method("live", "http")
 
-    async def kill(self, live_id: UUID) -> None:
+    @overload
+    async def kill(self, live_id: UUID) -> None: ...
+
+    @overload
+    async def kill(self, *, query_uuid: UUID) -> None: ...
+
+    async def kill(
+        self,
+        live_id: UUID | _params.Missing = _params.MISSING,
+        *,
+        query_uuid: UUID | _params.Missing = _params.MISSING,
+    ) -> None:
         """Not available over HTTP; available over WebSocket."""
         raise UnsupportedFeatureError.for_method("kill", "http")
 
@@ -51,11 +64,33 @@ class AsyncHttpSurrealConnection(AsyncHttpTransport, AsyncSurrealConnection):
         """Not available over HTTP; available over WebSocket."""
         raise UnsupportedFeatureError.for_method("begin", "http")
 
-    async def commit(self, transaction_id: UUID) -> None:
+    @overload
+    async def commit(self, transaction_id: UUID) -> None: ...
+
+    @overload
+    async def commit(self, *, txn_id: UUID) -> None: ...
+
+    async def commit(
+        self,
+        transaction_id: UUID | _params.Missing = _params.MISSING,
+        *,
+        txn_id: UUID | _params.Missing = _params.MISSING,
+    ) -> None:
         """Not available over HTTP; available over WebSocket."""
         raise UnsupportedFeatureError.for_method("commit", "http")
 
-    async def cancel(self, transaction_id: UUID) -> None:
+    @overload
+    async def cancel(self, transaction_id: UUID) -> None: ...
+
+    @overload
+    async def cancel(self, *, txn_id: UUID) -> None: ...
+
+    async def cancel(
+        self,
+        transaction_id: UUID | _params.Missing = _params.MISSING,
+        *,
+        txn_id: UUID | _params.Missing = _params.MISSING,
+    ) -> None:
         """Not available over HTTP; available over WebSocket."""
         raise UnsupportedFeatureError.for_method("cancel", "http")
 
@@ -67,7 +102,18 @@ class AsyncEmbeddedSurrealConnection(AsyncEmbeddedTransport, AsyncSurrealConnect
         """Not available over the embedded engine; available over WebSocket."""
         raise UnsupportedFeatureError.for_method("live", "embedded")
 
-    async def kill(self, live_id: UUID) -> None:
+    @overload
+    async def kill(self, live_id: UUID) -> None: ...
+
+    @overload
+    async def kill(self, *, query_uuid: UUID) -> None: ...
+
+    async def kill(
+        self,
+        live_id: UUID | _params.Missing = _params.MISSING,
+        *,
+        query_uuid: UUID | _params.Missing = _params.MISSING,
+    ) -> None:
         """Not available over the embedded engine; available over WebSocket."""
         raise UnsupportedFeatureError.for_method("kill", "embedded")
 
@@ -75,10 +121,32 @@ class AsyncEmbeddedSurrealConnection(AsyncEmbeddedTransport, AsyncSurrealConnect
         """Not available over the embedded engine; available over WebSocket."""
         raise UnsupportedFeatureError.for_method("begin", "embedded")
 
-    async def commit(self, transaction_id: UUID) -> None:
+    @overload
+    async def commit(self, transaction_id: UUID) -> None: ...
+
+    @overload
+    async def commit(self, *, txn_id: UUID) -> None: ...
+
+    async def commit(
+        self,
+        transaction_id: UUID | _params.Missing = _params.MISSING,
+        *,
+        txn_id: UUID | _params.Missing = _params.MISSING,
+    ) -> None:
         """Not available over the embedded engine; available over WebSocket."""
         raise UnsupportedFeatureError.for_method("commit", "embedded")
 
-    async def cancel(self, transaction_id: UUID) -> None:
+    @overload
+    async def cancel(self, transaction_id: UUID) -> None: ...
+
+    @overload
+    async def cancel(self, *, txn_id: UUID) -> None: ...
+
+    async def cancel(
+        self,
+        transaction_id: UUID | _params.Missing = _params.MISSING,
+        *,
+        txn_id: UUID | _params.Missing = _params.MISSING,
+    ) -> None:
         """Not available over the embedded engine; available over WebSocket."""
         raise UnsupportedFeatureError.for_method("cancel", "embedded")

@@ -5,8 +5,10 @@
 
 from __future__ import annotations
 
+from typing import overload
 from uuid import UUID
 
+from surrealdb import _params
 from surrealdb._generated.blocking_methods import BlockingSurrealMethods
 from surrealdb.errors import UnsupportedFeatureError
 from surrealdb.scopes import BlockingScopes
@@ -43,7 +45,18 @@ class BlockingHttpSurrealConnection(BlockingHttpTransport, BlockingSurrealConnec
         """Not available over HTTP; available over WebSocket."""
         raise UnsupportedFeatureError.for_method("live", "http")
 
-    def kill(self, live_id: UUID) -> None:
+    @overload
+    def kill(self, live_id: UUID) -> None: ...
+
+    @overload
+    def kill(self, *, query_uuid: UUID) -> None: ...
+
+    def kill(
+        self,
+        live_id: UUID | _params.Missing = _params.MISSING,
+        *,
+        query_uuid: UUID | _params.Missing = _params.MISSING,
+    ) -> None:
         """Not available over HTTP; available over WebSocket."""
         raise UnsupportedFeatureError.for_method("kill", "http")
 
@@ -51,11 +64,33 @@ class BlockingHttpSurrealConnection(BlockingHttpTransport, BlockingSurrealConnec
         """Not available over HTTP; available over WebSocket."""
         raise UnsupportedFeatureError.for_method("begin", "http")
 
-    def commit(self, transaction_id: UUID) -> None:
+    @overload
+    def commit(self, transaction_id: UUID) -> None: ...
+
+    @overload
+    def commit(self, *, txn_id: UUID) -> None: ...
+
+    def commit(
+        self,
+        transaction_id: UUID | _params.Missing = _params.MISSING,
+        *,
+        txn_id: UUID | _params.Missing = _params.MISSING,
+    ) -> None:
         """Not available over HTTP; available over WebSocket."""
         raise UnsupportedFeatureError.for_method("commit", "http")
 
-    def cancel(self, transaction_id: UUID) -> None:
+    @overload
+    def cancel(self, transaction_id: UUID) -> None: ...
+
+    @overload
+    def cancel(self, *, txn_id: UUID) -> None: ...
+
+    def cancel(
+        self,
+        transaction_id: UUID | _params.Missing = _params.MISSING,
+        *,
+        txn_id: UUID | _params.Missing = _params.MISSING,
+    ) -> None:
         """Not available over HTTP; available over WebSocket."""
         raise UnsupportedFeatureError.for_method("cancel", "http")
 
@@ -67,7 +102,18 @@ class BlockingEmbeddedSurrealConnection(BlockingEmbeddedTransport, BlockingSurre
         """Not available over the embedded engine; available over WebSocket."""
         raise UnsupportedFeatureError.for_method("live", "embedded")
 
-    def kill(self, live_id: UUID) -> None:
+    @overload
+    def kill(self, live_id: UUID) -> None: ...
+
+    @overload
+    def kill(self, *, query_uuid: UUID) -> None: ...
+
+    def kill(
+        self,
+        live_id: UUID | _params.Missing = _params.MISSING,
+        *,
+        query_uuid: UUID | _params.Missing = _params.MISSING,
+    ) -> None:
         """Not available over the embedded engine; available over WebSocket."""
         raise UnsupportedFeatureError.for_method("kill", "embedded")
 
@@ -75,10 +121,32 @@ class BlockingEmbeddedSurrealConnection(BlockingEmbeddedTransport, BlockingSurre
         """Not available over the embedded engine; available over WebSocket."""
         raise UnsupportedFeatureError.for_method("begin", "embedded")
 
-    def commit(self, transaction_id: UUID) -> None:
+    @overload
+    def commit(self, transaction_id: UUID) -> None: ...
+
+    @overload
+    def commit(self, *, txn_id: UUID) -> None: ...
+
+    def commit(
+        self,
+        transaction_id: UUID | _params.Missing = _params.MISSING,
+        *,
+        txn_id: UUID | _params.Missing = _params.MISSING,
+    ) -> None:
         """Not available over the embedded engine; available over WebSocket."""
         raise UnsupportedFeatureError.for_method("commit", "embedded")
 
-    def cancel(self, transaction_id: UUID) -> None:
+    @overload
+    def cancel(self, transaction_id: UUID) -> None: ...
+
+    @overload
+    def cancel(self, *, txn_id: UUID) -> None: ...
+
+    def cancel(
+        self,
+        transaction_id: UUID | _params.Missing = _params.MISSING,
+        *,
+        txn_id: UUID | _params.Missing = _params.MISSING,
+    ) -> None:
         """Not available over the embedded engine; available over WebSocket."""
         raise UnsupportedFeatureError.for_method("cancel", "embedded")

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar, cast, overload
 from uuid import UUID
 
-from surrealdb import _into, _replies
+from surrealdb import _into, _params, _replies
 from surrealdb._generated import requests as _requests
 from surrealdb.api_types import QueryResult, Record, RecordContent, Resource, Token, Tokens
 from surrealdb.protocol import Request
@@ -63,37 +63,72 @@ class BlockingSurrealMethods(ABC):
         request = _requests.use(namespace, database)
         return _replies.nothing(self._call(request), request)
 
-    def signup(self, credentials: Mapping[str, Any]) -> Token:
+    @overload
+    def signup(self, credentials: Mapping[str, Any]) -> Token: ...
+
+    @overload
+    def signup(self, *, vars: Mapping[str, Any]) -> Token: ...
+
+    def signup(
+        self,
+        credentials: Mapping[str, Any] | _params.Missing = _params.MISSING,
+        *,
+        vars: Mapping[str, Any] | _params.Missing = _params.MISSING,
+    ) -> Token:
         """Sign up a new record user through a record access method, and sign in as it.
 
         Returns the token the server issued (`Tokens` when the access method also issues a
         refresh token).
 
         Args:
-            credentials: `namespace`, `database`, `access` and the access method's variables
-                (the wire names `ns`, `db`, `ac` work too).
+            credentials: `namespace`, `database`, `access` and the access method's variables,
+                flat or nested under `variables` (the wire names `ns`, `db`, `ac` work too).
+                Also accepted as `vars=`.
 
         Transports: WebSocket, HTTP, embedded.
         """
+        if vars is not _params.MISSING or credentials is _params.MISSING:
+            credentials = cast(
+                "Mapping[str, Any]",
+                _params.aliased("signup", "credentials", credentials, "vars", vars),
+            )
         request = _requests.signup(credentials)
-        del credentials  # kept hidden in the request, not in this frame's locals
+        del credentials, vars  # kept hidden in the request, not in this frame's locals
         return _replies.token(self._call(request), request)
 
-    def signin(self, credentials: Mapping[str, Any]) -> Token:
+    @overload
+    def signin(self, credentials: Mapping[str, Any]) -> Token: ...
+
+    @overload
+    def signin(self, *, vars: Mapping[str, Any]) -> Token: ...
+
+    def signin(
+        self,
+        credentials: Mapping[str, Any] | _params.Missing = _params.MISSING,
+        *,
+        vars: Mapping[str, Any] | _params.Missing = _params.MISSING,
+    ) -> Token:
         """Sign in as a root, namespace, database or record user.
 
         Accepts `username`, `password`, `namespace`, `database` and `access` (or the wire names
-        `user`, `pass`, `ns`, `db`, `ac`) plus any variables of a record access method. Returns
-        the token the server issued (`Tokens` when the access method also issues a refresh
-        token). Over HTTP the token is kept by the client and sent as `Authorization: Bearer`.
+        `user`, `pass`, `ns`, `db`, `ac`) plus any variables of a record access method (flat, or
+        nested under `variables` as the official SDK writes them). Returns the token the server
+        issued (`Tokens` when the access method also issues a refresh token). Over HTTP the
+        token is kept by the client and sent as `Authorization: Bearer`.
 
         Args:
             credentials: Who signs in, for example `{'username': 'root', 'password': 'root'}`.
+                Also accepted as `vars=`.
 
         Transports: WebSocket, HTTP, embedded.
         """
+        if vars is not _params.MISSING or credentials is _params.MISSING:
+            credentials = cast(
+                "Mapping[str, Any]",
+                _params.aliased("signin", "credentials", credentials, "vars", vars),
+            )
         request = _requests.signin(credentials)
-        del credentials  # kept hidden in the request, not in this frame's locals
+        del credentials, vars  # kept hidden in the request, not in this frame's locals
         return _replies.token(self._call(request), request)
 
     def authenticate(self, token: str | Tokens) -> None:
@@ -158,28 +193,57 @@ class BlockingSurrealMethods(ABC):
         request = _requests.info()
         return _replies.optional(self._call(request), request)
 
-    def let(self, name: str, value: Any) -> None:
+    @overload
+    def let(self, name: str, value: Any) -> None: ...
+
+    @overload
+    def let(self, *, key: str, value: Any) -> None: ...
+
+    def let(
+        self,
+        name: str | _params.Missing = _params.MISSING,
+        value: Any | _params.Missing = _params.MISSING,
+        *,
+        key: str | _params.Missing = _params.MISSING,
+    ) -> None:
         """Define a connection-wide variable, usable as `$name` in later queries.
 
         Over HTTP the variables are kept by the client and sent with each query.
 
         Args:
-            name: The variable's name, without the `$`.
+            name: The variable's name, without the `$`. Also accepted as `key=`.
             value: Its value.
 
         Transports: WebSocket, HTTP, embedded.
         """
+        if key is not _params.MISSING or name is _params.MISSING:
+            name = cast("str", _params.aliased("let", "name", name, "key", key))
+        if value is _params.MISSING:
+            value = _params.given("let", "value")
         request = _requests.let(name, value)
         return _replies.nothing(self._call(request), request)
 
-    def unset(self, name: str) -> None:
+    @overload
+    def unset(self, name: str) -> None: ...
+
+    @overload
+    def unset(self, *, key: str) -> None: ...
+
+    def unset(
+        self,
+        name: str | _params.Missing = _params.MISSING,
+        *,
+        key: str | _params.Missing = _params.MISSING,
+    ) -> None:
         """Remove a variable defined with `let`.
 
         Args:
-            name: The variable's name, without the `$`.
+            name: The variable's name, without the `$`. Also accepted as `key=`.
 
         Transports: WebSocket, HTTP, embedded.
         """
+        if key is not _params.MISSING or name is _params.MISSING:
+            name = cast("str", _params.aliased("unset", "name", name, "key", key))
         request = _requests.unset(name)
         return _replies.nothing(self._call(request), request)
 
@@ -191,8 +255,21 @@ class BlockingSurrealMethods(ABC):
     @overload
     def query(self, sql: str, vars: Mapping[str, Any] | None = None, *, into: type[_T]) -> _T: ...
 
+    @overload
     def query(
-        self, sql: str, vars: Mapping[str, Any] | None = None, *, into: type[_T] | None = None
+        self, *, query: str, vars: Mapping[str, Any] | None = None, into: None = None
+    ) -> Any: ...
+
+    @overload
+    def query(self, *, query: str, vars: Mapping[str, Any] | None = None, into: type[_T]) -> _T: ...
+
+    def query(
+        self,
+        sql: str | _params.Missing = _params.MISSING,
+        vars: Mapping[str, Any] | None = None,
+        *,
+        query: str | _params.Missing = _params.MISSING,
+        into: type[_T] | None = None,
     ) -> Any:
         """Run SurrealQL and return the result of its last statement.
 
@@ -202,41 +279,73 @@ class BlockingSurrealMethods(ABC):
         replies.
 
         Args:
-            sql: The SurrealQL to run.
+            sql: The SurrealQL to run. Also accepted as `query=`.
             vars: Variables the query refers to as `$name`.
             into: A type to convert the result into, for example `list[Person]`; None keeps the
                 plain value.
 
         Transports: WebSocket, HTTP, embedded.
         """
+        if query is not _params.MISSING or sql is _params.MISSING:
+            sql = cast("str", _params.aliased("query", "sql", sql, "query", query))
         request = _requests.query(sql, vars)
         return _into.value(_replies.query_last(self._call(request), request), into)
 
-    def query_all(self, sql: str, vars: Mapping[str, Any] | None = None) -> list[Any]:
+    @overload
+    def query_all(self, sql: str, vars: Mapping[str, Any] | None = None) -> list[Any]: ...
+
+    @overload
+    def query_all(self, *, query: str, vars: Mapping[str, Any] | None = None) -> list[Any]: ...
+
+    def query_all(
+        self,
+        sql: str | _params.Missing = _params.MISSING,
+        vars: Mapping[str, Any] | None = None,
+        *,
+        query: str | _params.Missing = _params.MISSING,
+    ) -> list[Any]:
         """Run SurrealQL and return one result per statement.
 
         If any statement fails, `QueryError` is raised naming the statement and the server's
         message.
 
         Args:
-            sql: The SurrealQL to run.
+            sql: The SurrealQL to run. Also accepted as `query=`.
             vars: Variables the query refers to as `$name`.
 
         Transports: WebSocket, HTTP, embedded.
         """
+        if query is not _params.MISSING or sql is _params.MISSING:
+            sql = cast("str", _params.aliased("query_all", "sql", sql, "query", query))
         request = _requests.query_all(sql, vars)
         return _replies.query_all(self._call(request), request)
 
-    def query_raw(self, sql: str, vars: Mapping[str, Any] | None = None) -> list[QueryResult]:
+    @overload
+    def query_raw(self, sql: str, vars: Mapping[str, Any] | None = None) -> list[QueryResult]: ...
+
+    @overload
+    def query_raw(
+        self, *, query: str, vars: Mapping[str, Any] | None = None
+    ) -> list[QueryResult]: ...
+
+    def query_raw(
+        self,
+        sql: str | _params.Missing = _params.MISSING,
+        vars: Mapping[str, Any] | None = None,
+        *,
+        query: str | _params.Missing = _params.MISSING,
+    ) -> list[QueryResult]:
         """Run SurrealQL and return the server's reply for each statement, without raising for
         failed statements.
 
         Args:
-            sql: The SurrealQL to run.
+            sql: The SurrealQL to run. Also accepted as `query=`.
             vars: Variables the query refers to as `$name`.
 
         Transports: WebSocket, HTTP, embedded.
         """
+        if query is not _params.MISSING or sql is _params.MISSING:
+            sql = cast("str", _params.aliased("query_raw", "sql", sql, "query", query))
         request = _requests.query_raw(sql, vars)
         return _replies.query_raw(self._call(request), request)
 
@@ -247,24 +356,44 @@ class BlockingSurrealMethods(ABC):
     def select(self, what: RecordID, *, into: type[_T]) -> _T | None: ...
 
     @overload
+    def select(self, *, record: RecordID, into: None = None) -> Record | None: ...
+
+    @overload
+    def select(self, *, record: RecordID, into: type[_T]) -> _T | None: ...
+
+    @overload
     def select(self, what: Table | str, *, into: None = None) -> list[Record]: ...
 
     @overload
     def select(self, what: Table | str, *, into: type[_T]) -> list[_T]: ...
 
-    def select(self, what: Resource, *, into: type[_T] | None = None) -> Any:
+    @overload
+    def select(self, *, record: Table | str, into: None = None) -> list[Record]: ...
+
+    @overload
+    def select(self, *, record: Table | str, into: type[_T]) -> list[_T]: ...
+
+    def select(
+        self,
+        what: Resource | _params.Missing = _params.MISSING,
+        *,
+        record: Resource | _params.Missing = _params.MISSING,
+        into: type[_T] | None = None,
+    ) -> Any:
         """Select every record of a table, or one record.
 
         A table (a `Table` or a string) gives a list of records; a `RecordID` gives that record,
         or None when it does not exist. Strings are table names, never SurrealQL.
 
         Args:
-            what: The table or the record.
+            what: The table or the record. Also accepted as `record=`.
             into: A model (msgspec Struct, dataclass, TypedDict, ...) to convert each record
                 into, with msgspec.convert; None keeps plain dicts.
 
         Transports: WebSocket, HTTP, embedded.
         """
+        if record is not _params.MISSING or what is _params.MISSING:
+            what = cast("Resource", _params.aliased("select", "what", what, "record", record))
         request = _requests.select(what)
         return _into.records(_replies.records(self._call(request), request), into)
 
@@ -278,8 +407,23 @@ class BlockingSurrealMethods(ABC):
         self, what: Resource, data: RecordContent | None = None, *, into: type[_T]
     ) -> _T: ...
 
+    @overload
     def create(
-        self, what: Resource, data: RecordContent | None = None, *, into: type[_T] | None = None
+        self, *, record: Resource, data: RecordContent | None = None, into: None = None
+    ) -> Record: ...
+
+    @overload
+    def create(
+        self, *, record: Resource, data: RecordContent | None = None, into: type[_T]
+    ) -> _T: ...
+
+    def create(
+        self,
+        what: Resource | _params.Missing = _params.MISSING,
+        data: RecordContent | None = None,
+        *,
+        record: Resource | _params.Missing = _params.MISSING,
+        into: type[_T] | None = None,
     ) -> Any:
         """Create a record and return it.
 
@@ -287,13 +431,15 @@ class BlockingSurrealMethods(ABC):
         (`AlreadyExistsError` if it exists).
 
         Args:
-            what: The table, or the new record's id.
+            what: The table, or the new record's id. Also accepted as `record=`.
             data: The record's content.
             into: A model (msgspec Struct, dataclass, TypedDict, ...) to convert each record
                 into, with msgspec.convert; None keeps plain dicts.
 
         Transports: WebSocket, HTTP, embedded.
         """
+        if record is not _params.MISSING or what is _params.MISSING:
+            what = cast("Resource", _params.aliased("create", "what", what, "record", record))
         request = _requests.create(what, data)
         return _into.records(_replies.one_record(self._call(request), request), into)
 
@@ -321,7 +467,8 @@ class BlockingSurrealMethods(ABC):
         """Insert one record or many into a table and return the inserted records.
 
         Args:
-            table: The table.
+            table: The table (a `RecordID` is sent too, and the server refuses it with its
+                error).
             data: One record's content or a list of them (each may carry its `id`).
             into: A model (msgspec Struct, dataclass, TypedDict, ...) to convert each record
                 into, with msgspec.convert; None keeps plain dicts.
@@ -381,6 +528,16 @@ class BlockingSurrealMethods(ABC):
 
     @overload
     def update(
+        self, *, record: RecordID, data: RecordContent | None = None, into: None = None
+    ) -> Record | None: ...
+
+    @overload
+    def update(
+        self, *, record: RecordID, data: RecordContent | None = None, into: type[_T]
+    ) -> _T | None: ...
+
+    @overload
+    def update(
         self, what: Table | str, data: RecordContent | None = None, *, into: None = None
     ) -> list[Record]: ...
 
@@ -389,21 +546,38 @@ class BlockingSurrealMethods(ABC):
         self, what: Table | str, data: RecordContent | None = None, *, into: type[_T]
     ) -> list[_T]: ...
 
+    @overload
     def update(
-        self, what: Resource, data: RecordContent | None = None, *, into: type[_T] | None = None
+        self, *, record: Table | str, data: RecordContent | None = None, into: None = None
+    ) -> list[Record]: ...
+
+    @overload
+    def update(
+        self, *, record: Table | str, data: RecordContent | None = None, into: type[_T]
+    ) -> list[_T]: ...
+
+    def update(
+        self,
+        what: Resource | _params.Missing = _params.MISSING,
+        data: RecordContent | None = None,
+        *,
+        record: Resource | _params.Missing = _params.MISSING,
+        into: type[_T] | None = None,
     ) -> Any:
         """Replace the content of every record of a table, or of one record.
 
         Returns the updated records (a list for a table; the record, or None, for a `RecordID`).
 
         Args:
-            what: The table or the record.
+            what: The table or the record. Also accepted as `record=`.
             data: The new content.
             into: A model (msgspec Struct, dataclass, TypedDict, ...) to convert each record
                 into, with msgspec.convert; None keeps plain dicts.
 
         Transports: WebSocket, HTTP, embedded.
         """
+        if record is not _params.MISSING or what is _params.MISSING:
+            what = cast("Resource", _params.aliased("update", "what", what, "record", record))
         request = _requests.update(what, data)
         return _into.records(_replies.records(self._call(request), request), into)
 
@@ -419,6 +593,16 @@ class BlockingSurrealMethods(ABC):
 
     @overload
     def upsert(
+        self, *, record: RecordID, data: RecordContent | None = None, into: None = None
+    ) -> Record | None: ...
+
+    @overload
+    def upsert(
+        self, *, record: RecordID, data: RecordContent | None = None, into: type[_T]
+    ) -> _T | None: ...
+
+    @overload
+    def upsert(
         self, what: Table | str, data: RecordContent | None = None, *, into: None = None
     ) -> list[Record]: ...
 
@@ -427,20 +611,37 @@ class BlockingSurrealMethods(ABC):
         self, what: Table | str, data: RecordContent | None = None, *, into: type[_T]
     ) -> list[_T]: ...
 
+    @overload
     def upsert(
-        self, what: Resource, data: RecordContent | None = None, *, into: type[_T] | None = None
+        self, *, record: Table | str, data: RecordContent | None = None, into: None = None
+    ) -> list[Record]: ...
+
+    @overload
+    def upsert(
+        self, *, record: Table | str, data: RecordContent | None = None, into: type[_T]
+    ) -> list[_T]: ...
+
+    def upsert(
+        self,
+        what: Resource | _params.Missing = _params.MISSING,
+        data: RecordContent | None = None,
+        *,
+        record: Resource | _params.Missing = _params.MISSING,
+        into: type[_T] | None = None,
     ) -> Any:
         """Replace the content of records, creating the record when a `RecordID` does not exist
         yet.
 
         Args:
-            what: The table or the record.
+            what: The table or the record. Also accepted as `record=`.
             data: The new content.
             into: A model (msgspec Struct, dataclass, TypedDict, ...) to convert each record
                 into, with msgspec.convert; None keeps plain dicts.
 
         Transports: WebSocket, HTTP, embedded.
         """
+        if record is not _params.MISSING or what is _params.MISSING:
+            what = cast("Resource", _params.aliased("upsert", "what", what, "record", record))
         request = _requests.upsert(what, data)
         return _into.records(_replies.records(self._call(request), request), into)
 
@@ -456,6 +657,16 @@ class BlockingSurrealMethods(ABC):
 
     @overload
     def merge(
+        self, *, record: RecordID, data: RecordContent | None = None, into: None = None
+    ) -> Record | None: ...
+
+    @overload
+    def merge(
+        self, *, record: RecordID, data: RecordContent | None = None, into: type[_T]
+    ) -> _T | None: ...
+
+    @overload
+    def merge(
         self, what: Table | str, data: RecordContent | None = None, *, into: None = None
     ) -> list[Record]: ...
 
@@ -464,19 +675,36 @@ class BlockingSurrealMethods(ABC):
         self, what: Table | str, data: RecordContent | None = None, *, into: type[_T]
     ) -> list[_T]: ...
 
+    @overload
     def merge(
-        self, what: Resource, data: RecordContent | None = None, *, into: type[_T] | None = None
+        self, *, record: Table | str, data: RecordContent | None = None, into: None = None
+    ) -> list[Record]: ...
+
+    @overload
+    def merge(
+        self, *, record: Table | str, data: RecordContent | None = None, into: type[_T]
+    ) -> list[_T]: ...
+
+    def merge(
+        self,
+        what: Resource | _params.Missing = _params.MISSING,
+        data: RecordContent | None = None,
+        *,
+        record: Resource | _params.Missing = _params.MISSING,
+        into: type[_T] | None = None,
     ) -> Any:
         """Merge fields into every record of a table, or into one record, keeping the other fields.
 
         Args:
-            what: The table or the record.
+            what: The table or the record. Also accepted as `record=`.
             data: The fields to set.
             into: A model (msgspec Struct, dataclass, TypedDict, ...) to convert each record
                 into, with msgspec.convert; None keeps plain dicts.
 
         Transports: WebSocket, HTTP, embedded.
         """
+        if record is not _params.MISSING or what is _params.MISSING:
+            what = cast("Resource", _params.aliased("merge", "what", what, "record", record))
         request = _requests.merge(what, data)
         return _into.records(_replies.records(self._call(request), request), into)
 
@@ -487,21 +715,44 @@ class BlockingSurrealMethods(ABC):
 
     @overload
     def patch(
+        self, *, record: RecordID, data: Sequence[Mapping[str, Any]], diff: bool = False
+    ) -> Any: ...
+
+    @overload
+    def patch(
         self, what: Table | str, patches: Sequence[Mapping[str, Any]], diff: bool = False
     ) -> list[Record]: ...
 
+    @overload
     def patch(
-        self, what: Resource, patches: Sequence[Mapping[str, Any]], diff: bool = False
+        self, *, record: Table | str, data: Sequence[Mapping[str, Any]], diff: bool = False
+    ) -> list[Record]: ...
+
+    def patch(
+        self,
+        what: Resource | _params.Missing = _params.MISSING,
+        patches: Sequence[Mapping[str, Any]] | _params.Missing = _params.MISSING,
+        diff: bool = False,
+        *,
+        record: Resource | _params.Missing = _params.MISSING,
+        data: Sequence[Mapping[str, Any]] | _params.Missing = _params.MISSING,
     ) -> Any:
         """Apply JSON-Patch operations to every record of a table, or to one record.
 
         Args:
-            what: The table or the record.
-            patches: The operations, applied in order.
+            what: The table or the record. Also accepted as `record=`.
+            patches: The operations, applied in order. Also accepted as `data=`.
             diff: Return the changes made (as patch operations) instead of the records.
 
         Transports: WebSocket, HTTP, embedded.
         """
+        if record is not _params.MISSING or what is _params.MISSING:
+            what = cast("Resource", _params.aliased("patch", "what", what, "record", record))
+        if data is not _params.MISSING or patches is _params.MISSING:
+            patches = cast(
+                "Sequence[Mapping[str, Any]]",
+                _params.aliased("patch", "patches", patches, "data", data),
+            )
         request = _requests.patch(what, patches, diff)
         return _replies.records(self._call(request), request)
 
@@ -512,21 +763,41 @@ class BlockingSurrealMethods(ABC):
     def delete(self, what: RecordID, *, into: type[_T]) -> _T | None: ...
 
     @overload
+    def delete(self, *, record: RecordID, into: None = None) -> Record | None: ...
+
+    @overload
+    def delete(self, *, record: RecordID, into: type[_T]) -> _T | None: ...
+
+    @overload
     def delete(self, what: Table | str, *, into: None = None) -> list[Record]: ...
 
     @overload
     def delete(self, what: Table | str, *, into: type[_T]) -> list[_T]: ...
 
-    def delete(self, what: Resource, *, into: type[_T] | None = None) -> Any:
+    @overload
+    def delete(self, *, record: Table | str, into: None = None) -> list[Record]: ...
+
+    @overload
+    def delete(self, *, record: Table | str, into: type[_T]) -> list[_T]: ...
+
+    def delete(
+        self,
+        what: Resource | _params.Missing = _params.MISSING,
+        *,
+        record: Resource | _params.Missing = _params.MISSING,
+        into: type[_T] | None = None,
+    ) -> Any:
         """Delete every record of a table, or one record, and return what was deleted.
 
         Args:
-            what: The table or the record.
+            what: The table or the record. Also accepted as `record=`.
             into: A model (msgspec Struct, dataclass, TypedDict, ...) to convert each record
                 into, with msgspec.convert; None keeps plain dicts.
 
         Transports: WebSocket, HTTP, embedded.
         """
+        if record is not _params.MISSING or what is _params.MISSING:
+            what = cast("Resource", _params.aliased("delete", "what", what, "record", record))
         request = _requests.delete(what)
         return _into.records(_replies.records(self._call(request), request), into)
 
@@ -603,14 +874,29 @@ class BlockingSurrealMethods(ABC):
         request = _requests.live(table, diff)
         return _replies.uuid(self._call(request), request)
 
-    def kill(self, live_id: UUID) -> None:
+    @overload
+    def kill(self, live_id: UUID) -> None: ...
+
+    @overload
+    def kill(self, *, query_uuid: UUID) -> None: ...
+
+    def kill(
+        self,
+        live_id: UUID | _params.Missing = _params.MISSING,
+        *,
+        query_uuid: UUID | _params.Missing = _params.MISSING,
+    ) -> None:
         """Stop a live query.
 
         Args:
-            live_id: The id `live` returned.
+            live_id: The id `live` returned. Also accepted as `query_uuid=`.
 
         Transports: WebSocket.
         """
+        if query_uuid is not _params.MISSING or live_id is _params.MISSING:
+            live_id = cast(
+                "UUID", _params.aliased("kill", "live_id", live_id, "query_uuid", query_uuid)
+            )
         request = _requests.kill(live_id)
         return _replies.nothing(self._call(request), request)
 
@@ -652,24 +938,56 @@ class BlockingSurrealMethods(ABC):
         request = _requests.begin()
         return _replies.uuid(self._call(request), request)
 
-    def commit(self, transaction_id: UUID) -> None:
+    @overload
+    def commit(self, transaction_id: UUID) -> None: ...
+
+    @overload
+    def commit(self, *, txn_id: UUID) -> None: ...
+
+    def commit(
+        self,
+        transaction_id: UUID | _params.Missing = _params.MISSING,
+        *,
+        txn_id: UUID | _params.Missing = _params.MISSING,
+    ) -> None:
         """Commit a transaction begun with `begin`.
 
         Args:
-            transaction_id: The id `begin` returned.
+            transaction_id: The id `begin` returned. Also accepted as `txn_id=`.
 
         Transports: WebSocket.
         """
+        if txn_id is not _params.MISSING or transaction_id is _params.MISSING:
+            transaction_id = cast(
+                "UUID",
+                _params.aliased("commit", "transaction_id", transaction_id, "txn_id", txn_id),
+            )
         request = _requests.commit(transaction_id)
         return _replies.nothing(self._call(request), request)
 
-    def cancel(self, transaction_id: UUID) -> None:
+    @overload
+    def cancel(self, transaction_id: UUID) -> None: ...
+
+    @overload
+    def cancel(self, *, txn_id: UUID) -> None: ...
+
+    def cancel(
+        self,
+        transaction_id: UUID | _params.Missing = _params.MISSING,
+        *,
+        txn_id: UUID | _params.Missing = _params.MISSING,
+    ) -> None:
         """Cancel a transaction begun with `begin`, discarding its writes.
 
         Args:
-            transaction_id: The id `begin` returned.
+            transaction_id: The id `begin` returned. Also accepted as `txn_id=`.
 
         Transports: WebSocket.
         """
+        if txn_id is not _params.MISSING or transaction_id is _params.MISSING:
+            transaction_id = cast(
+                "UUID",
+                _params.aliased("cancel", "transaction_id", transaction_id, "txn_id", txn_id),
+            )
         request = _requests.cancel(transaction_id)
         return _replies.nothing(self._call(request), request)

@@ -18,6 +18,8 @@ class MethodInfo(NamedTuple):
     transports: frozenset[Transport]
     params: tuple[str, ...]
     into: Literal["records", "value"] | None
+    aliases: dict[str, str]
+    """Parameter name -> the other keyword name the method accepts for it (the official SDK's)."""
 
 
 METHODS: dict[str, MethodInfo] = {
@@ -27,6 +29,7 @@ METHODS: dict[str, MethodInfo] = {
         frozenset(["ws", "http", "embedded"]),
         (),
         None,
+        {},
     ),
     "version": MethodInfo(
         "version",
@@ -34,6 +37,7 @@ METHODS: dict[str, MethodInfo] = {
         frozenset(["ws", "http", "embedded"]),
         (),
         None,
+        {},
     ),
     "use": MethodInfo(
         "use",
@@ -44,6 +48,7 @@ METHODS: dict[str, MethodInfo] = {
             "database",
         ),
         None,
+        {},
     ),
     "signup": MethodInfo(
         "signup",
@@ -51,6 +56,9 @@ METHODS: dict[str, MethodInfo] = {
         frozenset(["ws", "http", "embedded"]),
         ("credentials",),
         None,
+        {
+            "credentials": "vars",
+        },
     ),
     "signin": MethodInfo(
         "signin",
@@ -58,6 +66,9 @@ METHODS: dict[str, MethodInfo] = {
         frozenset(["ws", "http", "embedded"]),
         ("credentials",),
         None,
+        {
+            "credentials": "vars",
+        },
     ),
     "authenticate": MethodInfo(
         "authenticate",
@@ -65,6 +76,7 @@ METHODS: dict[str, MethodInfo] = {
         frozenset(["ws", "http", "embedded"]),
         ("token",),
         None,
+        {},
     ),
     "refresh": MethodInfo(
         "refresh",
@@ -72,6 +84,7 @@ METHODS: dict[str, MethodInfo] = {
         frozenset(["ws", "http", "embedded"]),
         ("tokens",),
         None,
+        {},
     ),
     "revoke": MethodInfo(
         "revoke",
@@ -79,6 +92,7 @@ METHODS: dict[str, MethodInfo] = {
         frozenset(["ws", "http", "embedded"]),
         ("tokens",),
         None,
+        {},
     ),
     "invalidate": MethodInfo(
         "invalidate",
@@ -86,6 +100,7 @@ METHODS: dict[str, MethodInfo] = {
         frozenset(["ws", "http", "embedded"]),
         (),
         None,
+        {},
     ),
     "reset": MethodInfo(
         "reset",
@@ -93,6 +108,7 @@ METHODS: dict[str, MethodInfo] = {
         frozenset(["ws", "http", "embedded"]),
         (),
         None,
+        {},
     ),
     "info": MethodInfo(
         "info",
@@ -100,6 +116,7 @@ METHODS: dict[str, MethodInfo] = {
         frozenset(["ws", "http", "embedded"]),
         (),
         None,
+        {},
     ),
     "let": MethodInfo(
         "let",
@@ -110,6 +127,9 @@ METHODS: dict[str, MethodInfo] = {
             "value",
         ),
         None,
+        {
+            "name": "key",
+        },
     ),
     "unset": MethodInfo(
         "unset",
@@ -117,6 +137,9 @@ METHODS: dict[str, MethodInfo] = {
         frozenset(["ws", "http", "embedded"]),
         ("name",),
         None,
+        {
+            "name": "key",
+        },
     ),
     "query": MethodInfo(
         "query",
@@ -127,6 +150,9 @@ METHODS: dict[str, MethodInfo] = {
             "vars",
         ),
         "value",
+        {
+            "sql": "query",
+        },
     ),
     "query_all": MethodInfo(
         "query_all",
@@ -137,6 +163,9 @@ METHODS: dict[str, MethodInfo] = {
             "vars",
         ),
         None,
+        {
+            "sql": "query",
+        },
     ),
     "query_raw": MethodInfo(
         "query_raw",
@@ -147,6 +176,9 @@ METHODS: dict[str, MethodInfo] = {
             "vars",
         ),
         None,
+        {
+            "sql": "query",
+        },
     ),
     "select": MethodInfo(
         "select",
@@ -154,6 +186,9 @@ METHODS: dict[str, MethodInfo] = {
         frozenset(["ws", "http", "embedded"]),
         ("what",),
         "records",
+        {
+            "what": "record",
+        },
     ),
     "create": MethodInfo(
         "create",
@@ -164,6 +199,9 @@ METHODS: dict[str, MethodInfo] = {
             "data",
         ),
         "records",
+        {
+            "what": "record",
+        },
     ),
     "insert": MethodInfo(
         "insert",
@@ -174,6 +212,7 @@ METHODS: dict[str, MethodInfo] = {
             "data",
         ),
         "records",
+        {},
     ),
     "insert_relation": MethodInfo(
         "insert_relation",
@@ -184,6 +223,7 @@ METHODS: dict[str, MethodInfo] = {
             "data",
         ),
         "records",
+        {},
     ),
     "update": MethodInfo(
         "update",
@@ -194,6 +234,9 @@ METHODS: dict[str, MethodInfo] = {
             "data",
         ),
         "records",
+        {
+            "what": "record",
+        },
     ),
     "upsert": MethodInfo(
         "upsert",
@@ -204,6 +247,9 @@ METHODS: dict[str, MethodInfo] = {
             "data",
         ),
         "records",
+        {
+            "what": "record",
+        },
     ),
     "merge": MethodInfo(
         "merge",
@@ -214,6 +260,9 @@ METHODS: dict[str, MethodInfo] = {
             "data",
         ),
         "records",
+        {
+            "what": "record",
+        },
     ),
     "patch": MethodInfo(
         "patch",
@@ -225,6 +274,10 @@ METHODS: dict[str, MethodInfo] = {
             "diff",
         ),
         None,
+        {
+            "what": "record",
+            "patches": "data",
+        },
     ),
     "delete": MethodInfo(
         "delete",
@@ -232,6 +285,9 @@ METHODS: dict[str, MethodInfo] = {
         frozenset(["ws", "http", "embedded"]),
         ("what",),
         "records",
+        {
+            "what": "record",
+        },
     ),
     "relate": MethodInfo(
         "relate",
@@ -244,6 +300,7 @@ METHODS: dict[str, MethodInfo] = {
             "data",
         ),
         "records",
+        {},
     ),
     "run": MethodInfo(
         "run",
@@ -255,6 +312,7 @@ METHODS: dict[str, MethodInfo] = {
             "args",
         ),
         None,
+        {},
     ),
     "live": MethodInfo(
         "live",
@@ -265,6 +323,7 @@ METHODS: dict[str, MethodInfo] = {
             "diff",
         ),
         None,
+        {},
     ),
     "kill": MethodInfo(
         "kill",
@@ -272,6 +331,9 @@ METHODS: dict[str, MethodInfo] = {
         frozenset(["ws"]),
         ("live_id",),
         None,
+        {
+            "live_id": "query_uuid",
+        },
     ),
     "attach": MethodInfo(
         "attach",
@@ -279,6 +341,7 @@ METHODS: dict[str, MethodInfo] = {
         frozenset(["ws", "http", "embedded"]),
         ("session_id",),
         None,
+        {},
     ),
     "detach": MethodInfo(
         "detach",
@@ -286,6 +349,7 @@ METHODS: dict[str, MethodInfo] = {
         frozenset(["ws", "http", "embedded"]),
         ("session_id",),
         None,
+        {},
     ),
     "sessions": MethodInfo(
         "sessions",
@@ -293,6 +357,7 @@ METHODS: dict[str, MethodInfo] = {
         frozenset(["ws", "http", "embedded"]),
         (),
         None,
+        {},
     ),
     "begin": MethodInfo(
         "begin",
@@ -300,6 +365,7 @@ METHODS: dict[str, MethodInfo] = {
         frozenset(["ws"]),
         (),
         None,
+        {},
     ),
     "commit": MethodInfo(
         "commit",
@@ -307,6 +373,9 @@ METHODS: dict[str, MethodInfo] = {
         frozenset(["ws"]),
         ("transaction_id",),
         None,
+        {
+            "transaction_id": "txn_id",
+        },
     ),
     "cancel": MethodInfo(
         "cancel",
@@ -314,6 +383,9 @@ METHODS: dict[str, MethodInfo] = {
         frozenset(["ws"]),
         ("transaction_id",),
         None,
+        {
+            "transaction_id": "txn_id",
+        },
     ),
 }
 

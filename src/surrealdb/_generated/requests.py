@@ -123,7 +123,7 @@ def create(what: Resource, data: RecordContent | None = None) -> Request:
 
 def insert(table: Table | str, data: RecordContent | Sequence[RecordContent]) -> Request:
     """Build the `insert` request of `insert()`."""
-    return Request("insert", [_params.table(table), _params.record_data_list(data)])
+    return Request("insert", [_params.insert_table(table), _params.record_data_list(data)])
 
 
 def insert_relation(

@@ -184,6 +184,20 @@ class _ClientOptions:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} url={self._url.display!r}>"
 
+    def _check_connect_url(self, url: str) -> None:
+        """`connect(url)`: the URL must name the endpoint this connection was made for.
+
+        A connection's class, options and server-side state belong to its URL, so it does not
+        switch to another one (the official SDK may, silently, or ignores the URL once open).
+        """
+        other = parse_url(url)
+        if other.endpoint != self._url.endpoint:
+            raise InvalidURLError(
+                f"connect({other.display!r}): this connection is for {self._url.display!r}"
+                " and cannot switch to another URL; make a new connection with"
+                f" Surreal({other.display!r}) / AsyncSurreal({other.display!r})"
+            )
+
 
 class BlockingRpcClient(_ClientOptions, BlockingLiveQueries, ABC):
     """The transport side of a blocking connection."""
@@ -193,8 +207,11 @@ class BlockingRpcClient(_ClientOptions, BlockingLiveQueries, ABC):
         """Send one request and return its result, or raise its error."""
 
     @abstractmethod
-    def connect(self) -> Self:
-        """Connect now instead of at the first call; returns the connection."""
+    def connect(self, url: str | None = None) -> Self:
+        """Connect now instead of at the first call; returns the connection.
+
+        `url` is accepted as the official SDK has it, but only the connection's own URL.
+        """
 
     @abstractmethod
     def close(self) -> None:
@@ -225,8 +242,11 @@ class AsyncRpcClient(_ClientOptions, AsyncLiveQueries, ABC):
         """Send one request and return its result, or raise its error."""
 
     @abstractmethod
-    async def connect(self) -> Self:
-        """Connect now instead of at the first call; returns the connection."""
+    async def connect(self, url: str | None = None) -> Self:
+        """Connect now instead of at the first call; returns the connection.
+
+        `url` is accepted as the official SDK has it, but only the connection's own URL.
+        """
 
     @abstractmethod
     async def close(self) -> None:

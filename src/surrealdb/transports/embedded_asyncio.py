@@ -45,8 +45,13 @@ class AsyncEmbeddedTransport(AsyncRpcClient):
         self._lock = asyncio.Lock()
         self._closed = False
 
-    async def connect(self) -> Self:
-        """Open the engine (once)."""
+    async def connect(self, url: str | None = None) -> Self:
+        """Open the engine (once).
+
+        `url`, as the official SDK takes it, must be the connection's own URL.
+        """
+        if url is not None:
+            self._check_connect_url(url)
         await self._open_engine()
         return self
 

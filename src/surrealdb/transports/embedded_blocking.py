@@ -45,8 +45,13 @@ class BlockingEmbeddedTransport(BlockingRpcClient):
         self._lock = threading.Lock()
         self._closed = False
 
-    def connect(self) -> Self:
-        """Open the engine (once)."""
+    def connect(self, url: str | None = None) -> Self:
+        """Open the engine (once).
+
+        `url`, as the official SDK takes it, must be the connection's own URL.
+        """
+        if url is not None:
+            self._check_connect_url(url)
         self._open_engine()
         return self
 

@@ -159,8 +159,13 @@ class AsyncHttpTransport(AsyncRpcClient):
         """The event loop the pooled connections belong to."""
         self._closed = False
 
-    async def connect(self) -> Self:
-        """Check the connection is not closed (HTTP connections open at the first request)."""
+    async def connect(self, url: str | None = None) -> Self:
+        """Check the connection is not closed (HTTP connections open at the first request).
+
+        `url`, as the official SDK takes it, must be the connection's own URL.
+        """
+        if url is not None:
+            self._check_connect_url(url)
         if self._closed:
             raise SurrealConnectionError(f"the connection to {self.url} is closed")
         return self

@@ -108,8 +108,13 @@ class BlockingHttpTransport(BlockingRpcClient):
         self._lock = threading.Lock()
         self._closed = False
 
-    def connect(self) -> Self:
-        """Check the connection is not closed (HTTP connections open at the first request)."""
+    def connect(self, url: str | None = None) -> Self:
+        """Check the connection is not closed (HTTP connections open at the first request).
+
+        `url`, as the official SDK takes it, must be the connection's own URL.
+        """
+        if url is not None:
+            self._check_connect_url(url)
         if self._closed:
             raise SurrealConnectionError(f"the connection to {self.url} is closed")
         return self

@@ -425,8 +425,13 @@ class AsyncWsTransport(AsyncRpcClient):
         """How many times the connection reconnected after its link dropped."""
         return self._reconnects
 
-    async def connect(self) -> Self:
-        """Open the WebSocket, if it is not open yet."""
+    async def connect(self, url: str | None = None) -> Self:
+        """Open the WebSocket, if it is not open yet.
+
+        `url`, as the official SDK takes it, must be the connection's own URL.
+        """
+        if url is not None:
+            self._check_connect_url(url)
         try:
             async with asyncio.timeout(self._connect_timeout):
                 await self._wait_for_link()

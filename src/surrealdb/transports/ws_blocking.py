@@ -265,8 +265,13 @@ class BlockingWsTransport(BlockingRpcClient):
         """How many times the connection reconnected after its link dropped."""
         return self._reconnects
 
-    def connect(self) -> Self:
-        """Open the WebSocket (if not open yet) and start its background thread."""
+    def connect(self, url: str | None = None) -> Self:
+        """Open the WebSocket (if not open yet) and start its background thread.
+
+        `url`, as the official SDK takes it, must be the connection's own URL.
+        """
+        if url is not None:
+            self._check_connect_url(url)
         timeout = self._connect_timeout
         self._wait_for_link("connect", timeout, time.monotonic() + timeout)
         return self

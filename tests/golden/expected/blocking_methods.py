@@ -10,10 +10,10 @@ which sends a request (stamped with its session or transaction) and returns the 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar, cast, overload
 from uuid import UUID
 
-from surrealdb import _replies
+from surrealdb import _params, _replies
 from surrealdb._generated import requests as _requests
 from surrealdb.api_types import Record, Resource, Tokens
 from surrealdb.protocol import Request
@@ -71,16 +71,29 @@ class BlockingSurrealMethods(ABC):
     def select(self, what: RecordID) -> Record | None: ...
 
     @overload
+    def select(self, *, record: RecordID) -> Record | None: ...
+
+    @overload
     def select(self, what: Table | str) -> list[Record]: ...
 
-    def select(self, what: Resource) -> Any:
+    @overload
+    def select(self, *, record: Table | str) -> list[Record]: ...
+
+    def select(
+        self,
+        what: Resource | _params.Missing = _params.MISSING,
+        *,
+        record: Resource | _params.Missing = _params.MISSING,
+    ) -> Any:
         """Select every record of a table, or one record.
 
         Args:
-            what: The table or the record.
+            what: The table or the record. Also accepted as `record=`.
 
         Transports: WebSocket, HTTP, embedded.
         """
+        if record is not _params.MISSING or what is _params.MISSING:
+            what = cast("Resource", _params.aliased("select", "what", what, "record", record))
         request = _requests.select(what)
         return _replies.records(self._call(request), request)
 

@@ -18,6 +18,8 @@ class MethodInfo(NamedTuple):
     transports: frozenset[Transport]
     params: tuple[str, ...]
     into: Literal["records", "value"] | None
+    aliases: dict[str, str]
+    """Parameter name -> the other keyword name the method accepts for it (the official SDK's)."""
 
 
 METHODS: dict[str, MethodInfo] = {
@@ -27,6 +29,7 @@ METHODS: dict[str, MethodInfo] = {
         frozenset(["ws", "http", "embedded"]),
         (),
         None,
+        {},
     ),
     "live": MethodInfo(
         "live",
@@ -37,6 +40,7 @@ METHODS: dict[str, MethodInfo] = {
             "diff",
         ),
         None,
+        {},
     ),
     "authenticate": MethodInfo(
         "authenticate",
@@ -44,6 +48,7 @@ METHODS: dict[str, MethodInfo] = {
         frozenset(["ws", "http", "embedded"]),
         ("token",),
         None,
+        {},
     ),
     "select": MethodInfo(
         "select",
@@ -51,6 +56,9 @@ METHODS: dict[str, MethodInfo] = {
         frozenset(["ws", "http", "embedded"]),
         ("what",),
         None,
+        {
+            "what": "record",
+        },
     ),
     "attach": MethodInfo(
         "attach",
@@ -58,6 +66,7 @@ METHODS: dict[str, MethodInfo] = {
         frozenset(["ws", "http", "embedded"]),
         ("session_id",),
         None,
+        {},
     ),
 }
 
