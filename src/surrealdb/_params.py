@@ -50,10 +50,11 @@ def table(name: object) -> Table:
     if not name.strip():
         raise InvalidTableError("the table name is empty")
     if ":" in name:
+        table, _, key = name.partition(":")
         raise InvalidTableError(
             f"{name!r} looks like a record id, but a string is a table name here:"
-            f" pass RecordID.parse({name!r}) for the record, or Table({name!r}) for a table"
-            " whose name contains ':'"
+            f" pass RecordID.parse({name!r}) or RecordID({table!r}, {key!r}) for the record,"
+            f" or Table({name!r}) for a table whose name contains ':'"
         )
     return Table(name)
 

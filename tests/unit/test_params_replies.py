@@ -13,7 +13,7 @@ import pytest
 from surrealdb import _params, _replies
 from surrealdb._generated import requests
 from surrealdb.api_types import QueryResult, Tokens
-from surrealdb.errors import ProtocolError, QueryError, ServerError
+from surrealdb.errors import InvalidTableError, ProtocolError, QueryError, ServerError
 from surrealdb.protocol import Request
 from surrealdb.values import NONE, RecordID, Table
 
@@ -441,3 +441,11 @@ def test_mappings_other_than_dicts_are_still_accepted() -> None:
     assert _params.record_data_list((names, {"a": 1})) == [names, {"a": 1}]
     with pytest.raises(TypeError, match="item 1 is int"):
         _params.record_data_list([{"a": 1}, 2])
+
+
+def test_a_record_id_written_as_a_string_is_refused_with_what_to_write_instead() -> None:
+    with pytest.raises(InvalidTableError) as caught:
+        _params.table("person:tobie")
+    message = str(caught.value)
+    assert "RecordID.parse('person:tobie')" in message
+    assert "RecordID('person', 'tobie')" in message
