@@ -14,6 +14,7 @@ import msgspec
 
 Transport = Literal["ws", "http", "embedded"]
 ParamWire = Literal["param", "session"]
+ServerErrors = Literal["raise", "return"]
 IntoKind = Literal["records", "value"]
 T = TypeVar("T")
 
@@ -59,7 +60,8 @@ REPLIES = frozenset(
         "record_list",
         "query_last",
         "query_all",
-        "query_raw",
+        "query_results",
+        "rpc_reply",
     }
 )
 
@@ -110,6 +112,8 @@ class Method(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     wire: str | None = None
     overloads: list[Overload] = []
     into: IntoKind | None = None
+    server_errors: ServerErrors = "raise"
+    """`return`: a server error is returned by the reply parser's `error_reply`, not raised."""
 
 
 class Schema(msgspec.Struct, frozen=True):
@@ -182,6 +186,11 @@ def validate(schema: Schema) -> None:
             raise SchemaError(
                 f"{where}, field 'reply': unknown reply parser {method.reply!r};"
                 f" known: {', '.join(sorted(REPLIES))}"
+            )
+        if method.server_errors == "return" and method.into is not None:
+            raise SchemaError(
+                f"{where}, field 'server_errors': a method that returns server errors"
+                " cannot convert its result with `into`"
             )
         seen_default = False
         names = set()

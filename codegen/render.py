@@ -69,6 +69,11 @@ def render_all(schema: Schema) -> dict[str, str]:
                 if any(m.resolutions for m in methods)
                 else "from typing import TypeVar, overload",
                 *_imports(annotations),
+                *(
+                    ["from surrealdb.errors import ServerError"]
+                    if any(m.returns_server_errors for m in methods)
+                    else []
+                ),
             ],
             runtime_modules=_runtime_modules(methods),
         )

@@ -84,6 +84,7 @@ class MethodView:
     overloads: tuple[OverloadView, ...]
     transports: tuple[str, ...]
     into: str | None = None
+    returns_server_errors: bool = False
 
     @property
     def parameters(self) -> str:
@@ -301,6 +302,7 @@ def _method_view(schema: Schema, name: str, method: Method) -> MethodView:
         overloads=_overloads(schema, method, params),
         transports=tuple(method.transports),
         into=method.into,
+        returns_server_errors=method.server_errors == "return",
     )
 
 

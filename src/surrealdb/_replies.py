@@ -10,7 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from surrealdb.api_types import QueryResult, Record, Token, Tokens
-from surrealdb.errors import ProtocolError, query_error
+from surrealdb.errors import ProtocolError, ServerError, query_error
 from surrealdb.protocol import Request
 from surrealdb.values import NONE
 
@@ -105,11 +105,25 @@ def tokens(result: Any, request: Request) -> Tokens:
     raise ProtocolError(f"{request.method} returned no tokens")
 
 
-def query_raw(result: Any, request: Request) -> list[QueryResult]:
+def query_results(result: Any, request: Request) -> list[QueryResult]:
     """The server's reply for each statement, failed ones included."""
     if not isinstance(result, list):
         raise ProtocolError(f"query returned {type(result).__name__}, not a list of statements")
     return [_statement(item) for item in result]
+
+
+def rpc_reply(result: Any, request: Request) -> dict[str, Any]:
+    """The reply as the server sent it, `{'result': ...}` (the official SDK's `query_raw`)."""
+    return {"result": result}
+
+
+def error_reply(error: ServerError) -> dict[str, Any]:
+    """A refused request as the server sent it, `{'error': {...}}`, for the methods that return
+    server errors instead of raising them (`server_errors = "return"` in the schema)."""
+    fields: dict[str, Any] = {"code": error.code, "message": error.message, "kind": error.kind}
+    if error.details is not None:
+        fields["details"] = error.details
+    return {"error": fields}
 
 
 def query_all(result: Any, request: Request) -> list[Any]:
@@ -117,7 +131,7 @@ def query_all(result: Any, request: Request) -> list[Any]:
     results = _results_when_all_ok(result)
     if results is not None:
         return results
-    statements = query_raw(result, request)
+    statements = query_results(result, request)
     for index, statement in enumerate(statements):
         if not statement.ok:
             raise query_error(

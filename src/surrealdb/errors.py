@@ -420,7 +420,7 @@ def parse_rpc_error(raw: Mapping[str, Any]) -> ServerError:
 
 
 def parse_query_error(raw: Mapping[str, Any]) -> ServerError:
-    """The exception for one failed statement of a `query_raw` reply (`{status, result, kind,
+    """The exception for one failed statement of a `query_results` reply (`{status, result, kind,
     details}`), of the class its kind maps to, as the official SDK's function returns it."""
     details = raw.get("details")
     kind = raw.get("kind") if isinstance(raw.get("kind"), str) else None

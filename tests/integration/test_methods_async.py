@@ -328,7 +328,7 @@ async def test_let_and_unset(adb: AsyncSurrealConnection) -> None:
     assert await adb.query("RETURN $doc") is NONE
 
 
-async def test_query_query_all_query_raw(adb: AsyncSurrealConnection) -> None:
+async def test_query_query_all_query_results(adb: AsyncSurrealConnection) -> None:
     assert await adb.query("RETURN 1; RETURN 'two'") == "two"
     await adb.query("CREATE item:1 SET n = 1; CREATE item:2 SET n = 2")
     assert await adb.query("SELECT VALUE n FROM item ORDER BY n") == [1, 2]
@@ -337,7 +337,7 @@ async def test_query_query_all_query_raw(adb: AsyncSurrealConnection) -> None:
         "RETURN 1; SELECT VALUE n FROM ONLY item:2; RETURN $v", {"v": 3}
     )
     assert all_results == [1, 2, 3]
-    raw = await adb.query_raw("RETURN 1; THROW 'boom'; RETURN 3")
+    raw = await adb.query_results("RETURN 1; THROW 'boom'; RETURN 3")
     assert [type(result) for result in raw] == [QueryResult] * 3
     assert [(result.status, result.ok) for result in raw] == [
         ("OK", True),
@@ -365,7 +365,17 @@ async def test_failed_statement_raises_query_error(
 
 async def test_query_with_a_parse_error_raises_invalid_params(adb: AsyncSurrealConnection) -> None:
     with pytest.raises(InvalidParamsError, match="Parse error"):
-        await adb.query_raw("SELEC nonsense")
+        await adb.query_results("SELEC nonsense")
+
+
+async def test_query_raw_returns_the_servers_reply_as_the_official_sdk_does(
+    adb: AsyncSurrealConnection,
+) -> None:
+    reply = await adb.query_raw("RETURN 1; THROW 'boom'")
+    assert [statement["status"] for statement in reply["result"]] == ["OK", "ERR"]
+    assert reply["result"][0]["result"] == 1
+    refused = await adb.query_raw("SELEC nonsense")
+    assert "Parse error" in refused["error"]["message"]
 
 
 # --------------------------------------------------------------------------------------------

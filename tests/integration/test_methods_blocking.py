@@ -60,6 +60,7 @@ from surrealdb import (
 )
 from surrealdb._generated import requests as generated_requests
 from surrealdb.connections import BlockingSurrealConnection
+from surrealdb.errors import parse_rpc_error
 from tests.conftest import url_for
 from tests.server import ServerInfo
 
@@ -562,8 +563,10 @@ def test_query_all_returns_one_result_per_statement(db: BlockingSurrealConnectio
     assert db.query_all("") == []
 
 
-def test_query_raw_reports_each_statement_without_raising(db: BlockingSurrealConnection) -> None:
-    results = db.query_raw("RETURN 1; THROW 'boom'; RETURN $v", {"v": 3})
+def test_query_results_reports_each_statement_without_raising(
+    db: BlockingSurrealConnection,
+) -> None:
+    results = db.query_results("RETURN 1; THROW 'boom'; RETURN $v", {"v": 3})
     assert [type(result) for result in results] == [QueryResult] * 3
     assert [result.status for result in results] == ["OK", "ERR", "OK"]
     assert [result.ok for result in results] == [True, False, True]
@@ -608,7 +611,26 @@ def test_query_with_a_parse_error_raises_invalid_params(db: BlockingSurrealConne
     with pytest.raises(InvalidParamsError, match="Parse error"):
         db.query("RETURN 1; SELECT * FROM ;")
     with pytest.raises(InvalidParamsError, match="Parse error"):
-        db.query_raw("SELEC nonsense")
+        db.query_results("SELEC nonsense")
+
+
+def test_query_raw_returns_the_servers_reply_as_the_official_sdk_does(
+    db: BlockingSurrealConnection,
+) -> None:
+    reply = db.query_raw("RETURN 1; THROW 'boom'; RETURN $v", {"v": 3})
+    assert set(reply) == {"result"}
+    statements = reply["result"]
+    assert [statement["status"] for statement in statements] == ["OK", "ERR", "OK"]
+    assert [statements[0]["result"], statements[2]["result"]] == [1, 3]
+    assert "boom" in statements[1]["result"]
+    assert all(statement["time"] for statement in statements)
+    # A query the server refuses whole: its error is returned, not raised.
+    refused = db.query_raw(query="SELEC nonsense")
+    assert set(refused) == {"error"}
+    assert "Parse error" in refused["error"]["message"]
+    assert refused["error"]["kind"] == "Validation"
+    with pytest.raises(InvalidParamsError):
+        raise parse_rpc_error(refused["error"])
 
 
 # --------------------------------------------------------------------------------------------

@@ -368,6 +368,23 @@ def test_alias_on_an_optional_param_is_refused(tmp_path: Path) -> None:
     assert "only required parameters have one" in schema_error(tmp_path, rpc)
 
 
+def test_returning_server_errors_with_into_is_refused(tmp_path: Path) -> None:
+    rpc = VALID_SELECT.replace('reply = "records"', 'reply = "records"\nserver_errors = "return"')
+    rpc = rpc.replace('doc = "Select records."', 'doc = "Select records."\ninto = "records"')
+    message = schema_error(tmp_path, rpc)
+    assert "'select'" in message and "'server_errors'" in message and "into" in message
+
+
+def test_a_method_that_returns_server_errors_catches_them_in_its_body() -> None:
+    for flavour in ("blocking", "asyncio"):
+        source = (ROOT / "src" / "surrealdb" / "_generated" / f"{flavour}_methods.py").read_text()
+        body = source[source.rindex("def query_raw(") :].split("\n    @", 1)[0]
+        assert "except ServerError as error:" in body
+        assert "return _replies.error_reply(error)" in body
+        query = source[source.rindex("def query_results(") :].split("\n    @", 1)[0]
+        assert "except" not in query
+
+
 @pytest.mark.parametrize(
     ("old", "new", "field"),
     [

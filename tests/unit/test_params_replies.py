@@ -394,9 +394,9 @@ def test_query_last() -> None:
     assert caught.value.index == 0
 
 
-def test_query_raw_never_raises_for_failed_statements() -> None:
+def test_query_results_never_raises_for_failed_statements() -> None:
     reply = [statement("OK", 1), statement("ERR", "bad", kind="Thrown", details={"k": 1})]
-    results = _replies.query_raw(reply, QUERY)
+    results = _replies.query_results(reply, QUERY)
     assert results == [
         QueryResult(status="OK", time="1ms", result=1),
         QueryResult(status="ERR", time="1ms", result="bad", kind="Thrown", details={"k": 1}),
@@ -404,13 +404,13 @@ def test_query_raw_never_raises_for_failed_statements() -> None:
     assert [result.ok for result in results] == [True, False]
 
 
-def test_query_raw_tolerates_missing_fields() -> None:
-    [result] = _replies.query_raw([{"status": "OK", "kind": 5}], QUERY)
+def test_query_results_tolerates_missing_fields() -> None:
+    [result] = _replies.query_results([{"status": "OK", "kind": 5}], QUERY)
     assert result == QueryResult(status="OK", time="", result=None, kind=None, details=None)
 
 
 def test_query_replies_that_are_not_lists_are_protocol_errors() -> None:
-    for parser in (_replies.query_raw, _replies.query_all, _replies.query_last):
+    for parser in (_replies.query_results, _replies.query_all, _replies.query_last):
         with pytest.raises(ProtocolError):
             parser({"status": "OK"}, QUERY)
         with pytest.raises(ProtocolError):
@@ -449,3 +449,16 @@ def test_a_record_id_written_as_a_string_is_refused_with_what_to_write_instead()
     message = str(caught.value)
     assert "RecordID.parse('person:tobie')" in message
     assert "RecordID('person', 'tobie')" in message
+
+
+def test_a_refused_request_is_returned_as_the_servers_error_object() -> None:
+    error = ServerError("Parse error", code=-32700, kind="Validation", details={"kind": "Parse"})
+    assert _replies.error_reply(error) == {
+        "error": {
+            "code": -32700,
+            "message": "Parse error",
+            "kind": "Validation",
+            "details": {"kind": "Parse"},
+        }
+    }
+    assert _replies.rpc_reply([{"status": "OK"}], QUERY) == {"result": [{"status": "OK"}]}

@@ -17,6 +17,7 @@ from uuid import UUID
 from surrealdb import _into, _params, _replies
 from surrealdb._generated import requests as _requests
 from surrealdb.api_types import QueryResult, Record, RecordContent, Resource, Token, Tokens
+from surrealdb.errors import ServerError
 from surrealdb.protocol import Request
 from surrealdb.values import RecordID, Table
 
@@ -279,8 +280,8 @@ class AsyncSurrealMethods(ABC):
 
         A single-statement query returns that statement's result (for a SELECT, its rows). If
         any statement fails, `QueryError` is raised naming the statement and the server's
-        message. Use `query_all` for every statement's result and `query_raw` for the unparsed
-        replies.
+        message. Use `query_all` for every statement's result, `query_results` for each
+        statement's status and `query_raw` for the server's reply as it came.
 
         Args:
             sql: The SurrealQL to run. Also accepted as `query=`.
@@ -327,14 +328,45 @@ class AsyncSurrealMethods(ABC):
         return _replies.query_all(await self._call(request), request)
 
     @overload
-    async def query_raw(
+    async def query_results(
         self, sql: str, vars: Mapping[str, Any] | None = None
     ) -> list[QueryResult]: ...
 
     @overload
-    async def query_raw(
+    async def query_results(
         self, *, query: str, vars: Mapping[str, Any] | None = None
     ) -> list[QueryResult]: ...
+
+    async def query_results(
+        self,
+        sql: str | _params.Missing = _params.MISSING,
+        vars: Mapping[str, Any] | None = None,
+        *,
+        query: str | _params.Missing = _params.MISSING,
+    ) -> list[QueryResult]:
+        """Run SurrealQL and return each statement's `QueryResult` (status, time, result), without
+        raising for failed statements.
+
+        Args:
+            sql: The SurrealQL to run. Also accepted as `query=`.
+            vars: Variables the query refers to as `$name`.
+
+        Transports: WebSocket, HTTP, embedded.
+        """
+        if query is not _params.MISSING or sql is _params.MISSING:
+            sql = cast("str", _params.aliased("query_results", "sql", sql, "query", query))
+        request = _requests.query_results(sql, vars)
+        return _replies.query_results(await self._call(request), request)
+
+    @overload
+    async def query_raw(
+        self, sql: str, vars: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]: ...
+
+    @overload
+    async def query_raw(
+        self, *, query: str, vars: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]: ...
 
     async def query_raw(
         self,
@@ -342,9 +374,14 @@ class AsyncSurrealMethods(ABC):
         vars: Mapping[str, Any] | None = None,
         *,
         query: str | _params.Missing = _params.MISSING,
-    ) -> list[QueryResult]:
-        """Run SurrealQL and return the server's reply for each statement, without raising for
-        failed statements.
+    ) -> dict[str, Any]:
+        """Run SurrealQL and return the server's reply as it came, as the official SDK's
+        `query_raw` does.
+
+        `{'result': [...]}` holds each statement's `status`, `result`, `time` and `type` as the
+        server sent them; when the server refuses the whole query (a parse error, say),
+        `{'error': {'code', 'message', 'kind', 'details'}}` is returned instead of raised.
+        `query_results` gives the same statements typed.
 
         Args:
             sql: The SurrealQL to run. Also accepted as `query=`.
@@ -355,7 +392,11 @@ class AsyncSurrealMethods(ABC):
         if query is not _params.MISSING or sql is _params.MISSING:
             sql = cast("str", _params.aliased("query_raw", "sql", sql, "query", query))
         request = _requests.query_raw(sql, vars)
-        return _replies.query_raw(await self._call(request), request)
+        try:
+            result = await self._call(request)
+        except ServerError as error:  # part of the reply, not raised
+            return _replies.error_reply(error)
+        return _replies.rpc_reply(result, request)
 
     @overload
     async def select(self, what: RecordID, *, into: None = None) -> Record | None: ...

@@ -167,6 +167,19 @@ METHODS: dict[str, MethodInfo] = {
             "sql": "query",
         },
     ),
+    "query_results": MethodInfo(
+        "query_results",
+        "query",
+        frozenset(["ws", "http", "embedded"]),
+        (
+            "sql",
+            "vars",
+        ),
+        None,
+        {
+            "sql": "query",
+        },
+    ),
     "query_raw": MethodInfo(
         "query_raw",
         "query",

@@ -102,6 +102,13 @@ def query_all(sql: str, vars: Mapping[str, Any] | None = None) -> Request:
     )
 
 
+def query_results(sql: str, vars: Mapping[str, Any] | None = None) -> Request:
+    """Build the `query` request of `query_results()`."""
+    return Request(
+        "query", _params.without_trailing_none([_params.query_text(sql), _params.variables(vars)])
+    )
+
+
 def query_raw(sql: str, vars: Mapping[str, Any] | None = None) -> Request:
     """Build the `query` request of `query_raw()`."""
     return Request(
