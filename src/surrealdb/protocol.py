@@ -79,6 +79,16 @@ class UnreadableRequest(UnroutableFrame):
             return ErrorReply(request_id, self.error)
         return None
 
+    def resolved(self, in_flight: Collection[int]) -> ErrorReply | UnroutableFrame:
+        """What the transports route in its place: the only call's error reply, or a frame to
+        log and drop that says how many calls could have been its cause."""
+        reply = self.reply_for(in_flight)
+        if reply is not None:
+            return reply
+        return UnroutableFrame(
+            f"{self.reason} ({len(in_flight)} calls in flight: which one is unknown)"
+        )
+
 
 Event = Reply | ErrorReply | Notification | UnroutableFrame
 """What `decode_frame` returns (`UnreadableRequest` is an `UnroutableFrame`)."""

@@ -324,6 +324,10 @@ def test_an_error_for_a_request_the_server_could_not_read_names_its_only_call() 
     assert "beyond 64 bits" in str(reply.error)
     assert event.reply_for([]) is None
     assert event.reply_for([7, 8]) is None  # which one is unknown: log and drop
+    assert event.resolved([7]) == reply
+    dropped = event.resolved([7, 8])
+    assert type(dropped) is UnroutableFrame
+    assert dropped.reason == f"{event.reason} (2 calls in flight: which one is unknown)"
 
 
 @pytest.mark.parametrize(

@@ -698,15 +698,7 @@ class AsyncWsTransport(AsyncRpcClient):
         else:
             assert isinstance(event, UnroutableFrame)
             if type(event) is UnreadableRequest:
-                reply = event.reply_for(pending)
-                if reply is not None:  # the only call in flight: it is about that one
-                    self._route(pending, reply)
-                    return
-                logger.warning(
-                    "dropped a frame: %s (%d calls in flight: which one is unknown)",
-                    event.reason,
-                    len(pending),
-                )
+                self._route(pending, event.resolved(pending))
                 return
             logger.warning("dropped a frame: %s", event.reason)
 

@@ -614,16 +614,8 @@ class BlockingWsTransport(BlockingRpcClient):
         else:
             assert isinstance(event, UnroutableFrame)
             if type(event) is UnreadableRequest:
-                in_flight = list(link.pending)  # one copy: callers add theirs meanwhile
-                reply = event.reply_for(in_flight)
-                if reply is not None:  # the only call in flight: it is about that one
-                    self._route(link, reply)
-                    return
-                logger.warning(
-                    "dropped a frame: %s (%d calls in flight: which one is unknown)",
-                    event.reason,
-                    len(in_flight),
-                )
+                # One copy of the ids in flight: other callers add theirs meanwhile.
+                self._route(link, event.resolved(list(link.pending)))
                 return
             logger.warning("dropped a frame: %s", event.reason)
 
