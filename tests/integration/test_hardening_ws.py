@@ -30,6 +30,7 @@ from surrealdb.errors import (
 )
 from surrealdb.protocol import Request
 from surrealdb.reconnect import RESTORED_LINK_SETTLES, restored_link_failed
+from tests.integration.test_resilience import until
 from tests.integration.test_ws_faults import (
     ECHO,
     Behaviour,
@@ -39,6 +40,7 @@ from tests.integration.test_ws_faults import (
     in_thread,
 )
 from tests.server import ServerInfo
+from tests.unit.test_protocol import UNREADABLE
 
 WAIT = 10.0
 """The bound on every wait: a bug fails the test instead of hanging it."""
@@ -50,15 +52,6 @@ CLOSE_1011 = b"\x88\x02\x03\xf3"
 
 HUGE_FRAME_HEADER = b"\x82\x7f" + (200 * 1024 * 1024).to_bytes(8, "big")
 """The header of a binary frame that announces 200 MB, more than the client accepts."""
-
-
-def until(predicate: Callable[[], bool], timeout: float = WAIT) -> bool:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.005)
-    return True
 
 
 class RawServer:
@@ -313,17 +306,7 @@ def fake_servers() -> Iterator[Callable[[Behaviour], FakeServer]]:
         server.stop()
 
 
-UNREADABLE_ERROR = cbor2.dumps(  # the shape the 3.0.2 engine's gateway sends, measured
-    {
-        "error": {
-            "cause": cbor2.CBORTag(6, None),
-            "code": -32700,
-            "details": {"kind": "Parse"},
-            "kind": "Validation",
-            "message": "Parse error",
-        }
-    }
-)
+UNREADABLE_ERROR = cbor2.dumps(UNREADABLE)  # the shape the 3.0.2 engine's gateway sends
 
 
 def unreadable_unless_plain(connection: FakeConnection, request: dict[str, Any]) -> None:
