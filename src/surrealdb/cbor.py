@@ -492,20 +492,6 @@ _CYCLE_REASON: Final = "the value contains itself (a reference cycle)"
 
 # Exact types with nothing to check and no CBOR levels of their own.
 _UNCHECKED_LEAF_TYPES: Final = frozenset({str, float, bool, type(None), bytes, bytearray})
-# Exact types that hold no other values but are written with tags: their CBOR levels.
-_TAGGED_LEAF_LEVELS: Final[dict[type, int]] = {
-    uuid.UUID: 1,
-    SurrealNone: 1,
-    Table: 1,
-    decimal.Decimal: 1,  # and checked
-    Datetime: 2,
-    _dt.datetime: 2,
-    Duration: 2,
-    _dt.timedelta: 2,
-    File: 2,
-    GeometryPoint: 2,
-}
-
 # How many CBOR levels each of our hooks writes around what it encodes, and for the hooks
 # that encode other values, how to get them.
 _Children = Callable[[Any], Iterator[Any]]
@@ -546,6 +532,17 @@ _HOOK_SHAPES: Final[dict[_EncoderHook, tuple[int, _Children | None]]] = {
     _encode_collection: (2, lambda value: iter(value.geometries)),
     _encode_struct: (1, _struct_values),
     _encode_dataclass: (1, _dataclass_values),
+}
+
+# Exact types that hold no other values but are written with tags: their CBOR levels, from
+# their hooks' shapes (and cbor2's own tag 37 for UUIDs).
+_TAGGED_LEAF_LEVELS: Final[dict[type, int]] = {
+    uuid.UUID: 1,
+    **{
+        kind: _HOOK_SHAPES[hook][0]
+        for kind, hook in _ENCODERS.items()
+        if hook in _HOOK_SHAPES and _HOOK_SHAPES[hook][1] is None
+    },
 }
 
 # One value met by the walk: (value, how many CBOR levels enclose it, the entry it is in,
