@@ -37,6 +37,10 @@ DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_KEEPALIVE_INTERVAL = 20.0
 """Seconds between keepalive pings on a WebSocket; a pong must come within as long again."""
 
+SERVER_MESSAGE_LIMIT = 128 * 1024 * 1024
+"""The most bytes a SurrealDB server takes in one WebSocket message: the WebSocket transports'
+frame limit, and the default cap on an HTTP reply (`max_reply_size`)."""
+
 SSLOption: TypeAlias = "ssl_module.SSLContext | str | os.PathLike[str] | None"
 """What `ssl=` takes: an `ssl.SSLContext`, the path of a CA file (PEM), or None (defaults)."""
 

@@ -17,14 +17,15 @@ from urllib.parse import urlsplit
 import h11
 
 from surrealdb.errors import HeaderValueError
+from surrealdb.transports.base import SERVER_MESSAGE_LIMIT
 from surrealdb.transports.http_state import HttpSessionState
 
 MAX_HEAD_SIZE = 64 * 1024
 """The most bytes a response's status line and headers may take."""
 
-DEFAULT_MAX_REPLY_SIZE = 128 * 1024 * 1024
+DEFAULT_MAX_REPLY_SIZE = SERVER_MESSAGE_LIMIT
 """The longest response body read by default (`max_reply_size`): the WebSocket transports'
-limit on a message, `ws_blocking.MAX_MESSAGE_SIZE`, which is the server's own."""
+limit on a message, which is the server's own."""
 
 JOIN_LIMIT = 64 * 1024
 """Bodies up to this size are sent in one piece with the request's head; larger ones are not

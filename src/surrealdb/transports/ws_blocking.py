@@ -59,6 +59,7 @@ from surrealdb.transports.base import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_KEEPALIVE_INTERVAL,
     DEFAULT_TIMEOUT,
+    SERVER_MESSAGE_LIMIT,
     BlockingRpcClient,
     PayloadTooLargeError,
     SSLOption,
@@ -67,7 +68,7 @@ from surrealdb.transports.base import (
 )
 from surrealdb.transports.ws_link import LinkClosed, WsLink
 
-MAX_MESSAGE_SIZE = 128 * 1024 * 1024
+MAX_MESSAGE_SIZE = SERVER_MESSAGE_LIMIT
 """The largest frame sent or accepted, as the server's own limit."""
 
 CLOSE_TIMEOUT = 1.0
