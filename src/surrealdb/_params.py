@@ -297,6 +297,15 @@ def aliased(method: str, name: str, value: object, alias: str, alias_value: obje
     return value
 
 
+def aliased_optional(
+    method: str, name: str, value: object, alias: str, alias_value: object
+) -> object:
+    """An optional argument given under its alias `alias`; refused when `name` came too."""
+    if value is not None:
+        raise TypeError(f"{method}() got {name!r} and its alias {alias!r}: give one of them")
+    return alias_value
+
+
 def given(method: str, name: str) -> NoReturn:
     """A required argument left out (it follows an aliased one, so its signature allows that)."""
     raise TypeError(f"{method}() missing required argument: {name!r}")

@@ -121,6 +121,22 @@ async def test_official_keyword_names_async(adb: AsyncSurrealConnection) -> None
     assert await adb.delete(record=rid) == {"id": rid, "name": "Ada"}
 
 
+def test_query_raw_with_the_official_params_keyword(db: BlockingSurrealConnection) -> None:
+    reply = db.query_raw("RETURN $a + $b", params={"a": 1, "b": 2})
+    assert [statement["result"] for statement in reply["result"]] == [3]
+    reply = db.query_raw(query="RETURN $a", params={"a": "x"})
+    assert [statement["result"] for statement in reply["result"]] == ["x"]
+    with pytest.raises(TypeError, match=r"query_raw\(\) got 'vars' and its alias 'params'"):
+        db.query_raw("RETURN $a", {"a": 1}, params={"a": 2})
+
+
+async def test_query_raw_with_the_official_params_keyword_async(
+    adb: AsyncSurrealConnection,
+) -> None:
+    reply = await adb.query_raw("RETURN $a * 2", params={"a": 21})
+    assert [statement["result"] for statement in reply["result"]] == [42]
+
+
 def test_our_keyword_names_still_work(db: BlockingSurrealConnection) -> None:
     db.let(name="x", value=1)
     assert db.query(sql="RETURN $x") == 1

@@ -353,10 +353,22 @@ class BlockingSurrealMethods(ABC):
         return _replies.query_results(self._call(request), request)
 
     @overload
-    def query_raw(self, sql: str, vars: Mapping[str, Any] | None = None) -> dict[str, Any]: ...
+    def query_raw(
+        self,
+        sql: str,
+        vars: Mapping[str, Any] | None = None,
+        *,
+        params: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]: ...
 
     @overload
-    def query_raw(self, *, query: str, vars: Mapping[str, Any] | None = None) -> dict[str, Any]: ...
+    def query_raw(
+        self,
+        *,
+        query: str,
+        vars: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]: ...
 
     def query_raw(
         self,
@@ -364,6 +376,7 @@ class BlockingSurrealMethods(ABC):
         vars: Mapping[str, Any] | None = None,
         *,
         query: str | _params.Missing = _params.MISSING,
+        params: Mapping[str, Any] | _params.Missing | None = _params.MISSING,
     ) -> dict[str, Any]:
         """Run SurrealQL and return the server's reply as it came, as the official SDK's
         `query_raw` does.
@@ -375,12 +388,17 @@ class BlockingSurrealMethods(ABC):
 
         Args:
             sql: The SurrealQL to run. Also accepted as `query=`.
-            vars: Variables the query refers to as `$name`.
+            vars: Variables the query refers to as `$name`. Also accepted as `params=`.
 
         Transports: WebSocket, HTTP, embedded.
         """
         if query is not _params.MISSING or sql is _params.MISSING:
             sql = cast("str", _params.aliased("query_raw", "sql", sql, "query", query))
+        if params is not _params.MISSING:
+            vars = cast(
+                "Mapping[str, Any] | None",
+                _params.aliased_optional("query_raw", "vars", vars, "params", params),
+            )
         request = _requests.query_raw(sql, vars)
         try:
             result = self._call(request)
