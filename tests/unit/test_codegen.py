@@ -378,7 +378,7 @@ def test_an_optional_params_alias_is_keyword_only_in_every_signature() -> None:
         assert len(overloads) == 2
         for overload in overloads:
             assert (
-                "params: Mapping[str, Any] | None = None\n    ) -> dict[str, Any]: ..." in overload
+                "params: Mapping[str, Any] | None = None,\n    ) -> dict[str, Any]: ..." in overload
             )
         assert "params: Mapping[str, Any] | _params.Missing | None = _params.MISSING" in (
             implementation
