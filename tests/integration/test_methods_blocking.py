@@ -618,7 +618,8 @@ def test_query_raw_returns_the_servers_reply_as_the_official_sdk_does(
     db: BlockingSurrealConnection,
 ) -> None:
     reply = db.query_raw("RETURN 1; THROW 'boom'; RETURN $v", {"v": 3})
-    assert set(reply) == {"result"}
+    assert set(reply) == {"id", "result"}
+    assert isinstance(reply["id"], str)
     statements = reply["result"]
     assert [statement["status"] for statement in statements] == ["OK", "ERR", "OK"]
     assert [statements[0]["result"], statements[2]["result"]] == [1, 3]
@@ -626,7 +627,8 @@ def test_query_raw_returns_the_servers_reply_as_the_official_sdk_does(
     assert all(statement["time"] for statement in statements)
     # A query the server refuses whole: its error is returned, not raised.
     refused = db.query_raw(query="SELEC nonsense")
-    assert set(refused) == {"error"}
+    assert set(refused) == {"id", "error"}
+    assert refused["id"] != reply["id"]
     assert "Parse error" in refused["error"]["message"]
     assert refused["error"]["kind"] == "Validation"
     with pytest.raises(InvalidParamsError):

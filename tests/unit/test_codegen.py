@@ -400,7 +400,7 @@ def test_a_method_that_returns_server_errors_catches_them_in_its_body() -> None:
         source = (ROOT / "src" / "surrealdb" / "_generated" / f"{flavour}_methods.py").read_text()
         body = source[source.rindex("def query_raw(") :].split("\n    @", 1)[0]
         assert "except ServerError as error:" in body
-        assert "return _replies.error_reply(error)" in body
+        assert "return _replies.error_reply(error, request)" in body
         query = source[source.rindex("def query_results(") :].split("\n    @", 1)[0]
         assert "except" not in query
 

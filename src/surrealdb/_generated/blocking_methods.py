@@ -403,7 +403,7 @@ class BlockingSurrealMethods(ABC):
         try:
             result = self._call(request)
         except ServerError as error:  # part of the reply, not raised
-            return _replies.error_reply(error)
+            return _replies.error_reply(error, request)
         return _replies.rpc_reply(result, request)
 
     @overload
