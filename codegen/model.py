@@ -42,6 +42,7 @@ ENCODERS = frozenset(
         "function_name",
         "optional_text",
         "uuid_value",
+        "live_id",
     }
 )
 REPLIES = frozenset(

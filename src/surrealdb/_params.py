@@ -252,6 +252,16 @@ def uuid_value(value: object) -> uuid.UUID:
     return value
 
 
+def live_id(value: object) -> uuid.UUID:
+    """A live query's id: the UUID `live` returned, or its text (the official SDK's form)."""
+    if isinstance(value, str):
+        try:
+            return uuid.UUID(value)
+        except ValueError:
+            raise ValueError(f"not a live query id (a UUID): {value!r}") from None
+    return uuid_value(value)
+
+
 def _is_model(value: object) -> bool:
     """Whether the value is a typed model instance the codec encodes as a map."""
     return isinstance(value, msgspec.Struct) or (

@@ -388,7 +388,8 @@ async def test_await_subscribe_live_as_the_official_async_sdk(
             await connection.use("test", database_name)
         await db.query("DEFINE TABLE user SCHEMALESS")
         query_uuid = await db.query("LIVE SELECT * FROM user")
-        subscription = await db.subscribe_live(query_uuid)  # the official SDK awaits it
+        # The official SDK awaits it, and takes the id as text too.
+        subscription = await db.subscribe_live(str(query_uuid))
         await other.query("CREATE user:john SET name = 'John'")
         update = await asyncio.wait_for(subscription.__anext__(), timeout=WAIT)
         assert update["name"] == "John"
@@ -401,8 +402,15 @@ async def test_await_subscribe_live_as_the_official_async_sdk(
             assert notification.action == "UPDATE"
             assert notification["name"] == "Johnny"
             break
-        await db.kill(query_uuid)
+        await db.kill(str(query_uuid))
         assert [n async for n in await db.subscribe_live(query_uuid)] == []  # ended by kill
+
+
+def test_a_live_query_id_as_text_that_is_no_uuid_is_refused(server: ServerInfo) -> None:
+    with Surreal(server.ws_url) as db, pytest.raises(ValueError, match="not a live query id"):
+        db.kill("not-a-uuid")
+    with Surreal(server.ws_url) as db, pytest.raises(ValueError, match="not a live query id"):
+        db.subscribe_live("not-a-uuid")
 
 
 async def test_notifications_with_diff_read_as_the_patches(

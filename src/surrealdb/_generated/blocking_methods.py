@@ -932,27 +932,28 @@ class BlockingSurrealMethods(ABC):
         return _replies.uuid(self._call(request), request)
 
     @overload
-    def kill(self, live_id: UUID) -> None: ...
+    def kill(self, live_id: UUID | str) -> None: ...
 
     @overload
-    def kill(self, *, query_uuid: UUID) -> None: ...
+    def kill(self, *, query_uuid: UUID | str) -> None: ...
 
     def kill(
         self,
-        live_id: UUID | _params.Missing = _params.MISSING,
+        live_id: UUID | str | _params.Missing = _params.MISSING,
         *,
-        query_uuid: UUID | _params.Missing = _params.MISSING,
+        query_uuid: UUID | str | _params.Missing = _params.MISSING,
     ) -> None:
         """Stop a live query.
 
         Args:
-            live_id: The id `live` returned. Also accepted as `query_uuid=`.
+            live_id: The id `live` returned (a UUID, or its text). Also accepted as
+                `query_uuid=`.
 
         Transports: WebSocket.
         """
         if query_uuid is not _params.MISSING or live_id is _params.MISSING:
             live_id = cast(
-                "UUID", _params.aliased("kill", "live_id", live_id, "query_uuid", query_uuid)
+                "UUID | str", _params.aliased("kill", "live_id", live_id, "query_uuid", query_uuid)
             )
         request = _requests.kill(live_id)
         return _replies.nothing(self._call(request), request)
