@@ -123,6 +123,8 @@ def error_reply(error: ServerError) -> dict[str, Any]:
     fields: dict[str, Any] = {"code": error.code, "message": error.message, "kind": error.kind}
     if error.details is not None:
         fields["details"] = error.details
+    if error.server_cause is not None:
+        fields["cause"] = error_reply(error.server_cause)["error"]
     return {"error": fields}
 
 
