@@ -459,15 +459,13 @@ _QUERY_ERROR_BY_CLASS: dict[type[ServerError], type[QueryError]] = {
 }
 
 
-def query_error(
-    message: str, *, index: int, kind: str | None, details: Any, cause: Any = None
-) -> QueryError:
+def query_error(message: str, *, index: int, kind: str | None, details: Any) -> QueryError:
     """The error of the statement at `index` that failed: a `QueryError` that is also the
     class its error kind maps to (`ThrownError` for `THROW`, ...)."""
     kind = _resolved_kind(kind, None)
     details = _unwrapped_details(kind, details)
     cls = _QUERY_ERROR_BY_CLASS.get(_error_class(kind, _kind_of(details)), QueryError)
-    return cls(message, index=index, kind=kind, details=details, cause=_cause(cause))
+    return cls(message, index=index, kind=kind, details=details)
 
 
 class LiveQueryNotSupportedError(UnsupportedFeatureError, ConfigurationError):
