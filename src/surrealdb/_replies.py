@@ -121,10 +121,17 @@ def rpc_reply(result: Any, request: Request) -> dict[str, Any]:
 def error_reply(error: ServerError, request: Request) -> dict[str, Any]:
     """A refused request as the server sent it, `{'id': ..., 'error': {...}}`, for the methods
     that return server errors instead of raising them (`server_errors = "return"`)."""
+    return {"id": _reply_id(request), "error": _error_fields(error)}
+
+
+def _error_fields(error: ServerError) -> dict[str, Any]:
+    """The server's error object, `cause` included (recursively)."""
     fields: dict[str, Any] = {"code": error.code, "message": error.message, "kind": error.kind}
     if error.details is not None:
         fields["details"] = error.details
-    return {"id": _reply_id(request), "error": fields}
+    if error.server_cause is not None:
+        fields["cause"] = _error_fields(error.server_cause)
+    return fields
 
 
 def _reply_id(request: Request) -> str:
