@@ -149,10 +149,10 @@ TOKEN_METHODS: Final = frozenset(
 
 def _access_token(result: Any) -> str | None:
     """The access token of what signin, signup or refresh returned."""
+    if isinstance(result, Tokens):  # before str: a Tokens is one
+        return result.access
     if isinstance(result, str):
         return result
-    if isinstance(result, Tokens):
-        return result.access
     if isinstance(result, Mapping):
         token = result.get("access", result.get("token"))
         return token if isinstance(token, str) else None
