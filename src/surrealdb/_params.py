@@ -121,6 +121,8 @@ def credentials(values: object) -> dict[str, Any]:
 def access_token(token: object) -> str:
     """The access token of a token string or `Tokens`."""
     if isinstance(token, Tokens):
+        if token.access is None:
+            raise ValueError("these Tokens have no access token: pass the Tokens sign-in returned")
         return token.access
     if isinstance(token, str) and token:
         return token
@@ -133,6 +135,8 @@ def tokens(value: object) -> dict[str, Any]:
         raise TypeError(f"expected Tokens (what signin returned), got {type(value).__name__}")
     if value.refresh is None:
         raise ValueError("these Tokens have no refresh token")
+    if value.access is None:
+        return {"refresh": value.refresh}
     return {"access": value.access, "refresh": value.refresh}
 
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 from uuid import UUID, uuid4
 
-from surrealdb.api_types import QueryResult, Record, Token, Tokens
+from surrealdb.api_types import QueryResult, Record, Tokens
 from surrealdb.errors import ProtocolError, ServerError, query_error
 from surrealdb.protocol import Request
 from surrealdb.values import NONE
@@ -86,10 +86,11 @@ def session_id(result: Any, request: Request) -> UUID:
     return request.session
 
 
-def token(result: Any, request: Request) -> Token:
-    """The token sign-in returned: a string, or `Tokens` with a refresh token."""
+def token(result: Any, request: Request) -> Tokens:
+    """What sign-in returned, as `Tokens`: the server sends the access token (a string), or a
+    map with `access` and, when the access method issues one, `refresh`."""
     if isinstance(result, str):
-        return result
+        return Tokens(result)
     if isinstance(result, Mapping):
         return tokens(result, request)
     raise ProtocolError(f"{request.method} returned {type(result).__name__}, not a token")

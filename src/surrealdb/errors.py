@@ -43,8 +43,11 @@ class UnsupportedEngineError(InvalidURLError):
 
         scheme = url.split("://", 1)[0].lower() if "://" in url else ""
         shown = f"scheme {scheme!r}" if scheme else "no scheme"
+        # The official SDK's words end the message: code written for it may match them.
+        official = f"; {scheme!r} is not a valid UrlScheme" if scheme else ""
         super().__init__(
-            f"unsupported URL {url!r} ({shown}); supported: {', '.join(SUPPORTED_SCHEMES)}",
+            f"unsupported URL {url!r} ({shown}); supported: {', '.join(SUPPORTED_SCHEMES)}"
+            f"{official}",
             url=url,
         )
 

@@ -165,7 +165,10 @@ def test_tokens_repr_hides_both_tokens() -> None:
     assert "refresh-secret" not in text
     assert text == "Tokens(access='<hidden>', refresh='<hidden>')"
     assert repr(Tokens("eyJ-access-secret")) == "Tokens(access='<hidden>', refresh=None)"
-    assert "access-secret" not in str(Tokens("eyJ-access-secret", "r"))
+    # A Tokens is the access token's string itself (signin returned a plain str before):
+    # str() is that string, and only the refresh token stays out of it.
+    assert str(Tokens("eyJ-access-secret", "eyJ-refresh-secret")) == "eyJ-access-secret"
+    assert "refresh-secret" not in f"{Tokens('eyJ-access-secret', 'eyJ-refresh-secret')}"
 
 
 # --------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from uuid import UUID
 
 from surrealdb import _into, _params, _replies
 from surrealdb._generated import requests as _requests
-from surrealdb.api_types import QueryResult, Record, RecordContent, Resource, Token, Tokens
+from surrealdb.api_types import QueryResult, Record, RecordContent, Resource, Tokens
 from surrealdb.errors import ServerError
 from surrealdb.protocol import Request
 from surrealdb.values import RecordID, Table
@@ -65,21 +65,21 @@ class AsyncSurrealMethods(ABC):
         return _replies.nothing(await self._call(request), request)
 
     @overload
-    async def signup(self, credentials: Mapping[str, Any]) -> Token: ...
+    async def signup(self, credentials: Mapping[str, Any]) -> Tokens: ...
 
     @overload
-    async def signup(self, *, vars: Mapping[str, Any]) -> Token: ...
+    async def signup(self, *, vars: Mapping[str, Any]) -> Tokens: ...
 
     async def signup(
         self,
         credentials: Mapping[str, Any] | _params.Missing = _params.MISSING,
         *,
         vars: Mapping[str, Any] | _params.Missing = _params.MISSING,
-    ) -> Token:
+    ) -> Tokens:
         """Sign up a new record user through a record access method, and sign in as it.
 
-        Returns the token the server issued (`Tokens` when the access method also issues a
-        refresh token).
+        Returns `Tokens`: the access token the server issued (a `str` itself), with the refresh
+        token when the access method issues one.
 
         Args:
             credentials: `namespace`, `database`, `access` and the access method's variables,
@@ -98,24 +98,25 @@ class AsyncSurrealMethods(ABC):
         return _replies.token(await self._call(request), request)
 
     @overload
-    async def signin(self, credentials: Mapping[str, Any]) -> Token: ...
+    async def signin(self, credentials: Mapping[str, Any]) -> Tokens: ...
 
     @overload
-    async def signin(self, *, vars: Mapping[str, Any]) -> Token: ...
+    async def signin(self, *, vars: Mapping[str, Any]) -> Tokens: ...
 
     async def signin(
         self,
         credentials: Mapping[str, Any] | _params.Missing = _params.MISSING,
         *,
         vars: Mapping[str, Any] | _params.Missing = _params.MISSING,
-    ) -> Token:
+    ) -> Tokens:
         """Sign in as a root, namespace, database or record user.
 
         Accepts `username`, `password`, `namespace`, `database` and `access` (or the wire names
         `user`, `pass`, `ns`, `db`, `ac`) plus any variables of a record access method (flat, or
-        nested under `variables` as the official SDK writes them). Returns the token the server
-        issued (`Tokens` when the access method also issues a refresh token). Over HTTP the
-        token is kept by the client and sent as `Authorization: Bearer`.
+        nested under `variables` as the official SDK writes them). Returns `Tokens`: the access
+        token the server issued (a `str` itself), with the refresh token when the access method
+        issues one. Over HTTP the token is kept by the client and sent as `Authorization:
+        Bearer`.
 
         Args:
             credentials: Who signs in, for example `{'username': 'root', 'password': 'root'}`.
