@@ -898,9 +898,28 @@ def _decode_file(value: Any) -> File:
     return File(bucket, key)
 
 
+# msgspec's constructor of a Struct, without the checks and conversions that the geometry types'
+# metaclasses add for user code: a geometry from the server is taken as it is.
+_new_struct: Final = msgspec.StructMeta.__call__
+
+
 def _decode_point(value: Any) -> GeometryPoint:
     x, y = value
-    return GeometryPoint(x, y)
+    if type(x) is float and type(y) is float:
+        point: GeometryPoint = _new_struct(GeometryPoint, x, y)
+        return point
+    return GeometryPoint(x, y)  # ints (or malformed content): the checked constructor
+
+
+def _shape_decoder(kind: type[Any]) -> _Decoder:
+    """The decoder of a geometry made of parts (tag content: an array of them)."""
+
+    def decode_shape(parts: Any) -> Any:
+        if type(parts) is tuple:  # what cbor2 hands a tag_hook for an array
+            return _new_struct(kind, parts)
+        return kind(parts)
+
+    return decode_shape
 
 
 # Tags whose content is scalars or fixed tuples go through cbor2's tag_hook, which hands over
@@ -916,12 +935,12 @@ _TAG_DECODERS: Final[dict[int, _Decoder]] = {
     TAG_DURATION: lambda value: Duration(*value),
     TAG_FILE: _decode_file,
     TAG_GEOMETRY_POINT: _decode_point,
-    TAG_GEOMETRY_LINE: GeometryLine,
-    TAG_GEOMETRY_POLYGON: GeometryPolygon,
-    TAG_GEOMETRY_MULTI_POINT: GeometryMultiPoint,
-    TAG_GEOMETRY_MULTI_LINE: GeometryMultiLine,
-    TAG_GEOMETRY_MULTI_POLYGON: GeometryMultiPolygon,
-    TAG_GEOMETRY_COLLECTION: GeometryCollection,
+    TAG_GEOMETRY_LINE: _shape_decoder(GeometryLine),
+    TAG_GEOMETRY_POLYGON: _shape_decoder(GeometryPolygon),
+    TAG_GEOMETRY_MULTI_POINT: _shape_decoder(GeometryMultiPoint),
+    TAG_GEOMETRY_MULTI_LINE: _shape_decoder(GeometryMultiLine),
+    TAG_GEOMETRY_MULTI_POLYGON: _shape_decoder(GeometryMultiPolygon),
+    TAG_GEOMETRY_COLLECTION: _shape_decoder(GeometryCollection),
     TAG_RANGE: lambda value: _decode_range_from_hook(value),
     TAG_BOUND_INCLUDED: lambda value: BoundIncluded(_thaw(value)),
     TAG_BOUND_EXCLUDED: lambda value: BoundExcluded(_thaw(value)),
