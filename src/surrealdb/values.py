@@ -22,6 +22,10 @@ from msgspec.structs import force_setattr
 
 from surrealdb.errors import InvalidDurationError, InvalidGeometryError, InvalidRecordIdError
 
+if TYPE_CHECKING:
+    from pydantic import GetCoreSchemaHandler
+    from pydantic_core import CoreSchema
+
 __all__ = [
     "NONE",
     "Bound",
@@ -848,12 +852,40 @@ class RecordID:
     @classmethod
     def parse(cls, text: str) -> RecordID:
         """Parse the SurrealQL form produced by ``str()`` (also accepts backtick escaping)."""
+        if ":" not in text:  # with the official SDK's words for it
+            raise InvalidRecordIdError(
+                f"invalid record id {text!r}: invalid string provided for parse, it has no ':' "
+                "(the form is table:id, such as 'person:tobie')"
+            )
         parser = _Parser(text)
         table = parser.parse_ident()
         parser.expect(":")
         key = parser.parse_id_key_or_range()
         parser.expect_end()
         return cls(table, key)
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: type[Any], handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        """Pydantic support: a ``RecordID`` field takes a RecordID or its text, ``"person:abc"``.
+
+        The text is read by ``RecordID.parse``; ``model_dump()`` keeps the RecordID and
+        ``model_dump(mode="json")`` writes its text. pydantic is imported only here, when a
+        model uses the type, so it stays an optional dependency.
+        """
+        from pydantic_core import core_schema
+
+        from_text = core_schema.no_info_after_validator_function(
+            cls.parse, core_schema.str_schema()
+        )
+        return core_schema.json_or_python_schema(
+            json_schema=from_text,
+            python_schema=core_schema.union_schema(
+                [core_schema.is_instance_schema(cls), from_text]
+            ),
+            serialization=core_schema.plain_serializer_function_ser_schema(str, when_used="json"),
+        )
 
 
 def _official_record_id_parts(
