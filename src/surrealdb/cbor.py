@@ -20,7 +20,7 @@ import re
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import cbor2
 import msgspec
@@ -848,6 +848,7 @@ def _describe_failure(value: object, error: BaseException) -> UnencodableValueEr
 # --------------------------------------------------------------------------------------------
 
 _Decoder = Callable[[Any], Any]
+_S = TypeVar("_S", bound=msgspec.Struct)
 _SemanticDecoder = Callable[[Any, bool], Any]
 _PLAIN_RECORD_KEY_TYPES: Final = (str, int, uuid.UUID)
 
@@ -898,25 +899,33 @@ def _decode_file(value: Any) -> File:
     return File(bucket, key)
 
 
-# msgspec's constructor of a Struct, without the checks and conversions that the geometry types'
-# metaclasses add for user code: a geometry from the server is taken as it is.
-_new_struct: Final = msgspec.StructMeta.__call__
+def _unchecked(kind: type[_S]) -> Callable[..., _S]:
+    """msgspec's own constructor of a geometry type, bound to it (a C method-wrapper).
+
+    It skips what the type's metaclass adds for user code (the official call shapes, float
+    conversion and checks): a geometry from the server is taken as it is.
+    """
+    constructor: Callable[..., _S] = msgspec.StructMeta.__call__.__get__(kind)
+    return constructor
+
+
+_new_point: Final = _unchecked(GeometryPoint)
 
 
 def _decode_point(value: Any) -> GeometryPoint:
     x, y = value
     if type(x) is float and type(y) is float:
-        point: GeometryPoint = _new_struct(GeometryPoint, x, y)
-        return point
+        return _new_point(x, y)
     return GeometryPoint(x, y)  # ints (or malformed content): the checked constructor
 
 
-def _shape_decoder(kind: type[Any]) -> _Decoder:
-    """The decoder of a geometry made of parts (tag content: an array of them)."""
+def _shape_decoder(kind: type[_S]) -> Callable[[Any], _S]:
+    """The decoder of a geometry made of parts (its tag holds an array of them)."""
+    new = _unchecked(kind)
 
-    def decode_shape(parts: Any) -> Any:
+    def decode_shape(parts: Any) -> _S:
         if type(parts) is tuple:  # what cbor2 hands a tag_hook for an array
-            return _new_struct(kind, parts)
+            return new(parts)
         return kind(parts)
 
     return decode_shape

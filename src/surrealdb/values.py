@@ -384,8 +384,6 @@ class Range(msgspec.Struct, frozen=True):
 # msgspec's own constructor instead (`msgspec.StructMeta.__call__`), which skips all of that:
 # the server's values are taken as they are, at full speed.
 
-_new_struct: Final = msgspec.StructMeta.__call__
-
 
 class _PointMeta(msgspec.StructMeta):
     """Builds a ``GeometryPoint`` from ``x, y`` or the official ``longitude=, latitude=``."""
@@ -400,7 +398,7 @@ class _PointMeta(msgspec.StructMeta):
     ) -> Any:
         x = _coordinate(x, longitude, "x", "longitude")
         y = _coordinate(y, latitude, "y", "latitude")
-        return _new_struct(cls, x, y)
+        return super().__call__(x, y)
 
 
 def _coordinate(ours: Any, official: Any, name: str, official_name: str) -> float:
@@ -427,9 +425,9 @@ class _ShapeMeta(msgspec.StructMeta):
 
     def __call__(cls, *parts: Any, **fields: Any) -> Any:
         if fields or (len(parts) == 1 and not isinstance(parts[0], msgspec.Struct)):
-            shape = _new_struct(cls, *parts, **fields)  # ours; msgspec checks the arguments
+            shape = super().__call__(*parts, **fields)  # ours; msgspec checks the arguments
         else:
-            shape = _new_struct(cls, parts)
+            shape = super().__call__(parts)
         (name,) = cls.__struct_fields__
         items = getattr(shape, name)
         if type(items) is not tuple:
