@@ -81,10 +81,16 @@ def _plain_datetimes(data: Any, originals: dict[int, Datetime]) -> Any:
 
 
 def _original_datetime(kind: Any, value: Any, originals: dict[int, Datetime]) -> Any:
-    """msgspec's `dec_hook` on the second try: a `Datetime` field gets its original back."""
-    wants_datetime = isinstance(kind, type) and issubclass(kind, Datetime)
-    if wants_datetime and isinstance(value, datetime.datetime):
+    """msgspec's `dec_hook` on the second try: a `Datetime` field gets its original back.
+
+    With a hook, msgspec calls it for every custom type, even on a value already of it.
+    """
+    if not isinstance(kind, type):
+        raise NotImplementedError
+    if issubclass(kind, Datetime) and isinstance(value, datetime.datetime):
         return originals.get(id(value)) or kind.from_datetime(value)
+    if isinstance(value, kind):
+        return value
     raise NotImplementedError
 
 

@@ -366,7 +366,8 @@ def _format_iso(seconds: int, nanoseconds: int) -> str:
     year, month, day = _civil_from_days(days)
     hour, rest = divmod(second_of_day, 3_600)
     minute, second = divmod(rest, 60)
-    year_text = f"{year:04d}" if 0 <= year <= 9999 else f"{year:+07d}"
+    # As the engine writes years: a sign outside 0 to 9999, and at least four digits.
+    year_text = f"{year:04d}" if 0 <= year <= 9999 else f"{'-' if year < 0 else '+'}{abs(year):04d}"
     text = f"{year_text}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}"
     if nanoseconds == 0:
         fraction = ""
@@ -708,7 +709,7 @@ class OutOfRangeDatetime(msgspec.Struct, frozen=True, order=True, gc=False):
         return cls(*_parse_iso(text))
 
     def __str__(self) -> str:
-        """RFC 3339 in UTC with ``Z`` and a signed six-digit year outside 0 to 9999."""
+        """RFC 3339 in UTC with ``Z``, as the engine writes it (``+10000-01-01T00:00:00Z``)."""
         return _format_iso(self.seconds, self.nanoseconds)
 
 

@@ -323,7 +323,7 @@ def test_datetime_outside_python_range_is_out_of_range_datetime() -> None:
     with pytest.raises(ValueError, match="outside the years 1 to 9999"):
         Datetime.parse("+10000-01-01T00:00:00Z")
     far = OutOfRangeDatetime.parse("+10000-01-01T00:00:00Z")
-    assert str(far) == "+010000-01-01T00:00:00Z"
+    assert str(far) == "+10000-01-01T00:00:00Z"
     assert OutOfRangeDatetime.parse(str(far)) == far
 
 
