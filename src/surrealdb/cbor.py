@@ -1030,7 +1030,7 @@ _new_object: Final = object.__new__
 _new_datetime: Final[Callable[..., Datetime]] = _dt.datetime.__new__
 _UTC: Final = _dt.UTC
 _TIME_OF_DAY_BITS: Final = array.array(
-    "I", [h << 16 | m << 8 | s for h in range(24) for m in range(60) for s in range(60)]
+    "Q", [(h << 16 | m << 8 | s) << 24 for h in range(24) for m in range(60) for s in range(60)]
 )
 _date_bits_by_day: Final[dict[int, int]] = {}
 _DATE_CACHE_SIZE: Final = 100_000
@@ -1038,15 +1038,15 @@ _EPOCH_ORDINAL: Final = _dt.date(1970, 1, 1).toordinal()
 
 
 def _date_bits(days: int) -> int:
-    """The year, month and day bits of a datetime state (shifted for ``_TIME_OF_DAY_BITS``)
-    of a day counted from the epoch, cached; 0 outside Python's years 1 to 9999."""
+    """The year, month and day bits of the datetime state of a day counted from the epoch,
+    cached; 0 outside Python's years 1 to 9999."""
     try:
         date = _dt.date.fromordinal(days + _EPOCH_ORDINAL)
     except (ValueError, OverflowError):
         return 0
     if len(_date_bits_by_day) >= _DATE_CACHE_SIZE:
         _date_bits_by_day.clear()
-    bits = date.year << 40 | date.month << 32 | date.day << 24
+    bits = date.year << 64 | date.month << 56 | date.day << 48
     _date_bits_by_day[days] = bits
     return bits
 
@@ -1091,10 +1091,8 @@ def _decode_tag(tag: cbor2.CBORTag, immutable: bool) -> Any:
                 days, second_of_day = divmod(seconds, 86_400)
                 date_bits = _date_bits_by_day.get(days) or _date_bits(days)
                 if date_bits:  # else a year Python cannot hold: see _decode_datetime
-                    state = (date_bits | _TIME_OF_DAY_BITS[second_of_day]) << 24
-                    moment = _new_datetime(
-                        Datetime, (state | nanoseconds // 1000).to_bytes(10), _UTC
-                    )
+                    state = date_bits | _TIME_OF_DAY_BITS[second_of_day] | nanoseconds // 1000
+                    moment = _new_datetime(Datetime, state.to_bytes(10), _UTC)
                     moment._seconds = seconds
                     moment._nanoseconds = nanoseconds
                     return moment
