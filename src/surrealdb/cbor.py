@@ -1029,17 +1029,31 @@ _new_object: Final = object.__new__
 # the fields, and datetime.__new__ takes the state without checking them again.
 _new_datetime: Final[Callable[..., Datetime]] = _dt.datetime.__new__
 _UTC: Final = _dt.UTC
-_TIME_OF_DAY_BITS: Final = array.array(
-    "Q", [(h << 16 | m << 8 | s) << 24 for h in range(24) for m in range(60) for s in range(60)]
-)
+# The bits of each second of the day, filled by the first _date_bits call (a few ms, so not
+# at import); the fast path reads it only after a cache hit, so always filled.
+_TIME_OF_DAY_BITS: Final = array.array("Q")
+_time_of_day_lock: Final = threading.Lock()
 _date_bits_by_day: Final[dict[int, int]] = {}
 _DATE_CACHE_SIZE: Final = 100_000
 _EPOCH_ORDINAL: Final = _dt.date(1970, 1, 1).toordinal()
 
 
+def _fill_time_of_day_bits() -> None:
+    with _time_of_day_lock:
+        if _TIME_OF_DAY_BITS:
+            return
+        seconds = [second << 24 for second in range(60)]
+        for hour in range(24):
+            for minute in range(60):
+                base = (hour << 16 | minute << 8) << 24
+                _TIME_OF_DAY_BITS.extend([base | second for second in seconds])
+
+
 def _date_bits(days: int) -> int:
     """The year, month and day bits of the datetime state of a day counted from the epoch,
     cached; 0 outside Python's years 1 to 9999."""
+    if not _TIME_OF_DAY_BITS:
+        _fill_time_of_day_bits()
     try:
         date = _dt.date.fromordinal(days + _EPOCH_ORDINAL)
     except (ValueError, OverflowError):
