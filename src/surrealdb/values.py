@@ -399,9 +399,10 @@ def _out_of_range(seconds: int, nanoseconds: int) -> ValueError:
     )
 
 
-# Keywords that make Datetime(...) take datetime.datetime's arguments.
+# Keywords that make Datetime(...) take datetime.datetime's arguments (and nanosecond).
 _DATETIME_KEYWORDS: Final = frozenset(
     {"year", "month", "day", "hour", "minute", "second", "microsecond", "tzinfo", "fold"}
+    | {"nanosecond"}
 )
 
 
@@ -448,7 +449,7 @@ class Datetime(_PyDatetime):
         nanosecond: int = 0,
     ) -> Self: ...
     def __new__(cls, *args: Any, **kwargs: Any) -> Self:
-        if len(args) >= 3 or not _DATETIME_KEYWORDS.isdisjoint(kwargs) or "nanosecond" in kwargs:
+        if len(args) >= 3 or not _DATETIME_KEYWORDS.isdisjoint(kwargs):
             nanosecond = kwargs.pop("nanosecond", 0)
             return _set_instant(_new_datetime(cls, *args, **kwargs), nanosecond)
         if len(args) == 1 and not kwargs and isinstance(args[0], str):
