@@ -42,6 +42,7 @@ ENCODERS = frozenset(
         "function_name",
         "optional_text",
         "uuid_value",
+        "live_id",
     }
 )
 REPLIES = frozenset(
@@ -216,8 +217,10 @@ def validate(schema: Schema) -> None:
                     raise SchemaError(
                         f"{pwhere}, field 'alias': {param.alias!r} is already a parameter's name"
                     )
-                if param.default is not None:
-                    raise SchemaError(f"{pwhere}, field 'alias': only required parameters have one")
+                if param.default not in (None, "None"):
+                    raise SchemaError(
+                        f"{pwhere}, field 'alias': an optional parameter with one defaults to None"
+                    )
             if param.default is None and seen_default:
                 raise SchemaError(f"{pwhere}, field 'default': required after an optional one")
             seen_default = seen_default or param.default is not None

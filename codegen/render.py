@@ -27,7 +27,6 @@ IMPORTABLE = {
     "Record": "surrealdb.api_types",
     "RecordContent": "surrealdb.api_types",
     "Resource": "surrealdb.api_types",
-    "Token": "surrealdb.api_types",
     "Tokens": "surrealdb.api_types",
     "QueryResult": "surrealdb.api_types",
 }

@@ -58,6 +58,11 @@ class ParamView:
         return text if self.default is None else f"{text} = {self.default}"
 
     @property
+    def optional_alias(self) -> bool:
+        """An optional parameter that may also come under its alias (keyword-only)."""
+        return self.alias is not None and self.default is not None
+
+    @property
     def missing_declaration(self) -> str:
         """The parameter in an implementation that also takes aliases: it may be left out."""
         return f"{self.name}: {self.annotation} | {MISSING_TYPE} = {MISSING_VALUE}"
@@ -102,7 +107,7 @@ class MethodView:
             for index, param in enumerate(self.params)
         ]
         keywords = [
-            f"{p.alias}: {p.annotation} | {MISSING_TYPE} = {MISSING_VALUE}"
+            f"{p.alias}: {_or_missing(p.annotation)} = {MISSING_VALUE}"
             for p in self.params
             if p.alias
         ]
@@ -114,16 +119,32 @@ class MethodView:
 
     @property
     def first_aliased(self) -> int:
-        """The index of the first parameter with an alias (past the end when none has one)."""
-        return next((i for i, p in enumerate(self.params) if p.alias), len(self.params))
+        """The index of the first required parameter with an alias (past the end when none).
+
+        An optional parameter's alias is one more keyword-only parameter in every signature,
+        so it changes nothing before it.
+        """
+        return next(
+            (i for i, p in enumerate(self.params) if p.alias and not p.optional_alias),
+            len(self.params),
+        )
 
     @property
     def resolutions(self) -> tuple[str, ...]:
         """The statements that settle each parameter given by name, alias or not at all."""
         lines = []
-        for param in self.params[self.first_aliased :]:
+        first = self.first_aliased
+        for index, param in enumerate(self.params):
+            if index < first and not param.optional_alias:
+                continue
             # Two identity checks when the parameter came under its own name; a call otherwise.
-            if param.alias is not None:
+            if param.optional_alias:
+                lines.append(f"if {param.alias} is not {MISSING_VALUE}:")
+                lines.append(
+                    f"    {param.name} = cast({param.annotation!r}, _params.aliased_optional("
+                    f"{self.name!r}, {param.name!r}, {param.name}, {param.alias!r}, {param.alias}))"
+                )
+            elif param.alias is not None:
                 lines.append(
                     f"if {param.alias} is not {MISSING_VALUE} or {param.name} is {MISSING_VALUE}:"
                 )
@@ -325,14 +346,22 @@ def _overloads(
         )
         for overload in method.overloads
     ]
-    has_alias = any(p.alias for p in params)
-    if not typed_params and (method.into is not None or has_alias):
+    has_alias = any(p.alias and not p.optional_alias for p in params)
+    optional_aliases = [
+        f"{p.alias}: {p.annotation} = {p.default}" for p in params if p.optional_alias
+    ]
+    if not typed_params and (method.into is not None or has_alias or optional_aliases):
         typed_params.append((params, method.result))
     variants: list[tuple[list[str], str]] = []
     for variant, result in typed_params:
         variants.append(([p.declaration for p in variant], result))
         if has_alias:
             variants.append((_aliased_declarations(variant), result))
+    if optional_aliases:  # keyword-only, in every variant
+        variants = [
+            ([*declared, *([] if "*" in declared else ["*"]), *optional_aliases], result)
+            for declared, result in variants
+        ]
     if method.into is None:
         return tuple(
             OverloadView(", ".join(declared), schema.types[result].python)
@@ -350,11 +379,21 @@ def _overloads(
     return tuple(expanded)
 
 
+def _or_missing(annotation: str) -> str:
+    """`annotation` that may also be `_params.Missing` (None, if there, stays last)."""
+    if annotation.endswith(" | None"):
+        return f"{annotation.removesuffix(' | None')} | {MISSING_TYPE} | None"
+    return f"{annotation} | {MISSING_TYPE}"
+
+
 def _aliased_declarations(params: tuple[ParamView, ...]) -> list[str]:
     """The overload that takes the aliases: keyword-only from the first aliased parameter on."""
-    first = next(i for i, p in enumerate(params) if p.alias)
+    first = next(i for i, p in enumerate(params) if p.alias and not p.optional_alias)
     head = [p.declaration for p in params[:first]]
-    tail = [p.alias_declaration if p.alias else p.declaration for p in params[first:]]
+    tail = [
+        p.alias_declaration if p.alias and not p.optional_alias else p.declaration
+        for p in params[first:]
+    ]
     return [*head, "*", *tail]
 
 

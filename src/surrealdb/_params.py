@@ -121,6 +121,8 @@ def credentials(values: object) -> dict[str, Any]:
 def access_token(token: object) -> str:
     """The access token of a token string or `Tokens`."""
     if isinstance(token, Tokens):
+        if token.access is None:
+            raise ValueError("these Tokens have no access token: pass the Tokens sign-in returned")
         return token.access
     if isinstance(token, str) and token:
         return token
@@ -133,6 +135,8 @@ def tokens(value: object) -> dict[str, Any]:
         raise TypeError(f"expected Tokens (what signin returned), got {type(value).__name__}")
     if value.refresh is None:
         raise ValueError("these Tokens have no refresh token")
+    if value.access is None:
+        return {"refresh": value.refresh}
     return {"access": value.access, "refresh": value.refresh}
 
 
@@ -252,6 +256,16 @@ def uuid_value(value: object) -> uuid.UUID:
     return value
 
 
+def live_id(value: object) -> uuid.UUID:
+    """A live query's id: the UUID `live` returned, or its text (the official SDK's form)."""
+    if isinstance(value, str):
+        try:
+            return uuid.UUID(value)
+        except ValueError:
+            raise ValueError(f"not a live query id (a UUID): {value!r}") from None
+    return uuid_value(value)
+
+
 def _is_model(value: object) -> bool:
     """Whether the value is a typed model instance the codec encodes as a map."""
     return isinstance(value, msgspec.Struct) or (
@@ -295,6 +309,15 @@ def aliased(method: str, name: str, value: object, alias: str, alias_value: obje
     if alias_value is not MISSING:
         raise TypeError(f"{method}() got {name!r} and its alias {alias!r}: give one of them")
     return value
+
+
+def aliased_optional(
+    method: str, name: str, value: object, alias: str, alias_value: object
+) -> object:
+    """An optional argument given under its alias `alias`; refused when `name` came too."""
+    if value is not None:
+        raise TypeError(f"{method}() got {name!r} and its alias {alias!r}: give one of them")
+    return alias_value
 
 
 def given(method: str, name: str) -> NoReturn:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
-from surrealdb.api_types import QueryResult, Record, Token, Tokens
+from surrealdb.api_types import QueryResult, Record, Tokens
 from surrealdb.errors import ProtocolError, ServerError, query_error
 from surrealdb.protocol import Request
 from surrealdb.values import NONE
@@ -86,10 +86,11 @@ def session_id(result: Any, request: Request) -> UUID:
     return request.session
 
 
-def token(result: Any, request: Request) -> Token:
-    """The token sign-in returned: a string, or `Tokens` with a refresh token."""
+def token(result: Any, request: Request) -> Tokens:
+    """What sign-in returned, as `Tokens`: the server sends the access token (a string), or a
+    map with `access` and, when the access method issues one, `refresh`."""
     if isinstance(result, str):
-        return result
+        return Tokens(result)
     if isinstance(result, Mapping):
         return tokens(result, request)
     raise ProtocolError(f"{request.method} returned {type(result).__name__}, not a token")
@@ -113,17 +114,31 @@ def query_results(result: Any, request: Request) -> list[QueryResult]:
 
 
 def rpc_reply(result: Any, request: Request) -> dict[str, Any]:
-    """The reply as the server sent it, `{'result': ...}` (the official SDK's `query_raw`)."""
-    return {"result": result}
+    """The reply as the server sent it, `{'id': ..., 'result': ...}` (the official SDK's
+    `query_raw`)."""
+    return {"id": _reply_id(request), "result": result}
 
 
-def error_reply(error: ServerError) -> dict[str, Any]:
-    """A refused request as the server sent it, `{'error': {...}}`, for the methods that return
-    server errors instead of raising them (`server_errors = "return"` in the schema)."""
+def error_reply(error: ServerError, request: Request) -> dict[str, Any]:
+    """A refused request as the server sent it, `{'id': ..., 'error': {...}}`, for the methods
+    that return server errors instead of raising them (`server_errors = "return"`)."""
+    return {"id": _reply_id(request), "error": _error_fields(error)}
+
+
+def _error_fields(error: ServerError) -> dict[str, Any]:
+    """The server's error object, `cause` included (recursively)."""
     fields: dict[str, Any] = {"code": error.code, "message": error.message, "kind": error.kind}
     if error.details is not None:
         fields["details"] = error.details
-    return {"error": fields}
+    if error.server_cause is not None:
+        fields["cause"] = _error_fields(error.server_cause)
+    return fields
+
+
+def _reply_id(request: Request) -> str:
+    """The request's id as text: its frame's on WebSocket, a new unique one on the transports
+    whose requests carry none (HTTP) or a fixed one (embedded). The official SDK's ids are text."""
+    return str(request.id) if request.id is not None else uuid4().hex
 
 
 def query_all(result: Any, request: Request) -> list[Any]:

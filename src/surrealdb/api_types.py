@@ -24,22 +24,69 @@ RecordContent: TypeAlias = "Mapping[str, Any] | msgspec.Struct | DataclassInstan
 """A record's content: a mapping (dict, TypedDict), or a msgspec Struct or dataclass instance."""
 
 
-class Tokens(msgspec.Struct, frozen=True):
-    """An access token and, for access methods that issue one, a refresh token.
+class Tokens(str):
+    """What `signin` and `signup` return: the access token (a JWT) and, when the access method
+    issues one (`WITH REFRESH`), a refresh token.
 
-    The repr hides both: tokens are credentials.
+    A `Tokens` is the access token's string itself, so code that uses the token as a `str`
+    keeps working (`authenticate(tokens)`, `f"Bearer {tokens}"`), and it has the official
+    SDK's `access` and `refresh` (either may be None, as there; the string is then empty
+    without an access token). Read-only; equal `Tokens` have the same two tokens, and a
+    `Tokens` equals the string of its access token. The repr hides both: they are
+    credentials (`str()` is the access token, as with any string).
     """
 
-    access: str
-    refresh: str | None = None
+    _access: str | None
+    _refresh: str | None
+
+    def __new__(cls, access: str | None = None, refresh: str | None = None) -> Tokens:
+        for name, value in (("access", access), ("refresh", refresh)):
+            if value is not None and not isinstance(value, str):
+                raise TypeError(
+                    f"Tokens({name}=...) must be a token string or None, got {type(value).__name__}"
+                )
+        tokens = super().__new__(cls, "" if access is None else access)
+        object.__setattr__(tokens, "_access", None if access is None else str(access))
+        object.__setattr__(tokens, "_refresh", None if refresh is None else str(refresh))
+        return tokens
+
+    @property
+    def access(self) -> str | None:
+        """The access token (a JWT), to `authenticate` with."""
+        return self._access
+
+    @property
+    def refresh(self) -> str | None:
+        """The refresh token, for `refresh` and `revoke`; None when none was issued."""
+        return self._refresh
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Tokens are read-only: cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Tokens are read-only: cannot delete {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Tokens):
+            return self._access == other._access and self._refresh == other._refresh
+        return str.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = str.__hash__
+
+    def __getnewargs__(self) -> tuple[str | None, str | None]:  # type: ignore[override]
+        return (self._access, self._refresh)
 
     def __repr__(self) -> str:
-        refresh = "None" if self.refresh is None else "'<hidden>'"
-        return f"Tokens(access='<hidden>', refresh={refresh})"
+        access = "None" if self._access is None else "'<hidden>'"
+        refresh = "None" if self._refresh is None else "'<hidden>'"
+        return f"Tokens(access={access}, refresh={refresh})"
 
 
-Token: TypeAlias = str | Tokens
-"""What sign-in returns: a JWT string, or `Tokens` when a refresh token was issued too."""
+Token: TypeAlias = Tokens
+"""What sign-in returns (the same as `Tokens`; the name stays for code annotated with it)."""
 
 
 class QueryResult(msgspec.Struct, frozen=True):

@@ -21,7 +21,7 @@ import re
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import cbor2
 import msgspec
@@ -854,6 +854,7 @@ def _describe_failure(value: object, error: BaseException) -> UnencodableValueEr
 # --------------------------------------------------------------------------------------------
 
 _Decoder = Callable[[Any], Any]
+_S = TypeVar("_S", bound=msgspec.Struct)
 _SemanticDecoder = Callable[[Any, bool], Any]
 _PLAIN_RECORD_KEY_TYPES: Final = (str, int, uuid.UUID)
 
@@ -925,9 +926,36 @@ def _decode_file(value: Any) -> File:
     return File(bucket, key)
 
 
+def _unchecked(kind: type[_S]) -> Callable[..., _S]:
+    """msgspec's own constructor of a geometry type, bound to it (a C method-wrapper).
+
+    It skips what the type's metaclass adds for user code (the official call shapes, float
+    conversion and checks): a geometry from the server is taken as it is.
+    """
+    constructor: Callable[..., _S] = msgspec.StructMeta.__call__.__get__(kind)
+    return constructor
+
+
+_new_point: Final = _unchecked(GeometryPoint)
+
+
 def _decode_point(value: Any) -> GeometryPoint:
     x, y = value
-    return GeometryPoint(x, y)
+    if type(x) is float and type(y) is float:
+        return _new_point(x, y)
+    return GeometryPoint(x, y)  # ints (or malformed content): the checked constructor
+
+
+def _shape_decoder(kind: type[_S]) -> Callable[[Any], _S]:
+    """The decoder of a geometry made of parts (its tag holds an array of them)."""
+    new = _unchecked(kind)
+
+    def decode_shape(parts: Any) -> _S:
+        if type(parts) is tuple:  # what cbor2 hands a tag_hook for an array
+            return new(parts)
+        return kind(parts)
+
+    return decode_shape
 
 
 # Tags whose content is scalars or fixed tuples go through cbor2's tag_hook, which hands over
@@ -943,12 +971,12 @@ _TAG_DECODERS: Final[dict[int, _Decoder]] = {
     TAG_DURATION: _decode_duration,
     TAG_FILE: _decode_file,
     TAG_GEOMETRY_POINT: _decode_point,
-    TAG_GEOMETRY_LINE: GeometryLine,
-    TAG_GEOMETRY_POLYGON: GeometryPolygon,
-    TAG_GEOMETRY_MULTI_POINT: GeometryMultiPoint,
-    TAG_GEOMETRY_MULTI_LINE: GeometryMultiLine,
-    TAG_GEOMETRY_MULTI_POLYGON: GeometryMultiPolygon,
-    TAG_GEOMETRY_COLLECTION: GeometryCollection,
+    TAG_GEOMETRY_LINE: _shape_decoder(GeometryLine),
+    TAG_GEOMETRY_POLYGON: _shape_decoder(GeometryPolygon),
+    TAG_GEOMETRY_MULTI_POINT: _shape_decoder(GeometryMultiPoint),
+    TAG_GEOMETRY_MULTI_LINE: _shape_decoder(GeometryMultiLine),
+    TAG_GEOMETRY_MULTI_POLYGON: _shape_decoder(GeometryMultiPolygon),
+    TAG_GEOMETRY_COLLECTION: _shape_decoder(GeometryCollection),
     TAG_RANGE: lambda value: _decode_range_from_hook(value),
     TAG_BOUND_INCLUDED: lambda value: BoundIncluded(_thaw(value)),
     TAG_BOUND_EXCLUDED: lambda value: BoundExcluded(_thaw(value)),

@@ -8,7 +8,10 @@ Server errors are mapped from the reply's `kind` and `details.kind`; transport f
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from surrealdb.values import Duration
 
 
 class SurrealError(Exception):
@@ -16,7 +19,37 @@ class SurrealError(Exception):
 
 
 class InvalidURLError(SurrealError, ValueError):
-    """The URL is malformed or its scheme is not supported."""
+    """The URL is malformed or its scheme is not supported.
+
+    Attributes:
+        url: the URL the error is about, never with a `user:password@` part; None when the
+            error names none (a URL that is not a string, or one holding credentials).
+    """
+
+    def __init__(self, message: str, *, url: str | None = None) -> None:
+        super().__init__(message)
+        self.url = url
+
+
+class UnsupportedEngineError(InvalidURLError):
+    """The URL's scheme names no engine this client has (`ftp://...`).
+
+    Made from the URL alone, as the official SDK's class is (`UnsupportedEngineError(url)`);
+    the message lists the schemes that work.
+    """
+
+    def __init__(self, url: str) -> None:
+        from surrealdb.url import SUPPORTED_SCHEMES
+
+        scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+        shown = f"scheme {scheme!r}" if scheme else "no scheme"
+        # The official SDK's words end the message: code written for it may match them.
+        official = f"; {scheme!r} is not a valid UrlScheme" if scheme else ""
+        super().__init__(
+            f"unsupported URL {url!r} ({shown}); supported: {', '.join(SUPPORTED_SCHEMES)}"
+            f"{official}",
+            url=url,
+        )
 
 
 class SurrealConnectionError(SurrealError, ConnectionError):
@@ -89,31 +122,118 @@ class ServerError(SurrealError):
     """The server refused or failed the request.
 
     Attributes:
-        code: the JSON-RPC style error code (for example -32000).
-        kind: the server's error kind (`NotFound`, `AlreadyExists`, `NotAllowed`, ...).
+        message: the server's message (also `str(error)`).
+        code: the JSON-RPC style error code (for example -32000); 0 when there is none, as for
+            a failed statement of a query.
+        kind: the server's error kind (`NotFound`, `AlreadyExists`, `NotAllowed`, ...); from a
+            server that sends only a code, the kind that code stands for; else the kind of
+            the class (`Internal` for `ServerError` itself).
         details: the server's structured details (`{'kind': ..., 'details': ...}`), if any.
+
+    The server's cause of the error, when it sends one, is `server_cause` (and `__cause__`).
+    The subclasses read the details as properties (`NotFoundError.table_name`, ...).
     """
 
+    _default_kind: ClassVar[str] = "Internal"
+
     def __init__(
-        self, message: str, *, code: int | None = None, kind: str | None = None, details: Any = None
+        self,
+        message: str,
+        *,
+        code: int = 0,
+        kind: str | None = None,
+        details: Any = None,
+        cause: ServerError | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
-        self.kind = kind
+        self.kind: str = kind or self._default_kind
         self.details = details
+        if cause is not None:
+            self.__cause__ = cause
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(kind={self.kind!r}, message={self.message!r})"
 
     @property
     def detail_kind(self) -> str | None:
         """The `details.kind` of the server's error, for example `Auth`, `Table` or `Record`."""
-        if isinstance(self.details, Mapping):
-            kind = self.details.get("kind")
-            return kind if isinstance(kind, str) else None
+        return _kind_of(self.details)
+
+    @property
+    def server_cause(self) -> ServerError | None:
+        """The server error that caused this one, when the server sent a `cause`."""
+        cause = self.__cause__
+        return cause if isinstance(cause, ServerError) else None
+
+    def find_cause(self, kind: str) -> ServerError | None:
+        """The first error of `kind` in the chain of causes, this error included, or None."""
+        error: ServerError | None = self
+        while error is not None:
+            if error.kind == kind:
+                return error
+            error = error.server_cause
         return None
+
+    def has_kind(self, kind: str) -> bool:
+        """Whether this error, or one of its causes, is of `kind`."""
+        return self.find_cause(kind) is not None
+
+    def _detail(self, detail_kind: str, field: str) -> str | None:
+        """The `field` of the inner details when the details are of `detail_kind`, as text."""
+        if self.detail_kind != detail_kind:
+            return None
+        inner = self.details.get("details")
+        value = inner.get(field) if isinstance(inner, Mapping) else None
+        return None if value is None else str(value)
+
+
+def _kind_of(details: Any) -> str | None:
+    """The `kind` of a `{kind, details}` map, or None."""
+    if isinstance(details, Mapping):
+        kind = details.get("kind")
+        return kind if isinstance(kind, str) else None
+    return None
 
 
 class NotAllowedError(ServerError):
     """The server does not allow this operation here."""
+
+    _default_kind = "NotAllowed"
+
+    @property
+    def is_token_expired(self) -> bool:
+        """The token (or the session it signed in) has expired: sign in again."""
+        return self._auth_kind() == "TokenExpired"
+
+    @property
+    def is_invalid_auth(self) -> bool:
+        """The credentials or the token were refused."""
+        return self._auth_kind() == "InvalidAuth"
+
+    @property
+    def is_scripting_blocked(self) -> bool:
+        """Embedded scripting functions are not allowed on this server."""
+        return self.detail_kind == "Scripting"
+
+    @property
+    def method_name(self) -> str | None:
+        """The RPC method that is not allowed, when the details name one."""
+        return self._detail("Method", "name")
+
+    @property
+    def function_name(self) -> str | None:
+        """The function that is not allowed, when the details name one."""
+        return self._detail("Function", "name")
+
+    @property
+    def target_name(self) -> str | None:
+        """The network target that is not allowed, when the details name one."""
+        return self._detail("Target", "name")
+
+    def _auth_kind(self) -> str | None:
+        return _kind_of(self.details.get("details")) if self.detail_kind == "Auth" else None
 
 
 class AuthenticationError(NotAllowedError):
@@ -121,29 +241,93 @@ class AuthenticationError(NotAllowedError):
     `Auth`)."""
 
 
-class NotFoundError(ServerError):
+class _ResourceDetails(ServerError):
+    """The resource a `NotFound` or `AlreadyExists` error names in its details."""
+
+    @property
+    def table_name(self) -> str | None:
+        """The table, when the details are of kind `Table`."""
+        return self._detail("Table", "name")
+
+    @property
+    def record_id(self) -> str | None:
+        """The record id as text (`person:tobie`), when the details are of kind `Record`."""
+        return self._detail("Record", "id")
+
+    @property
+    def namespace_name(self) -> str | None:
+        """The namespace, when the details are of kind `Namespace`."""
+        return self._detail("Namespace", "name")
+
+    @property
+    def database_name(self) -> str | None:
+        """The database, when the details are of kind `Database`."""
+        return self._detail("Database", "name")
+
+    @property
+    def session_id(self) -> str | None:
+        """The session id as text, when the details are of kind `Session`."""
+        return self._detail("Session", "id")
+
+
+class NotFoundError(_ResourceDetails):
     """A table, record, namespace, database or method does not exist."""
+
+    _default_kind = "NotFound"
+
+    @property
+    def method_name(self) -> str | None:
+        """The RPC method the server does not know, when the details name one."""
+        return self._detail("Method", "name")
 
 
 class MethodNotFoundError(NotFoundError):
     """The server does not know this RPC method."""
 
 
-class AlreadyExistsError(ServerError):
+class AlreadyExistsError(_ResourceDetails):
     """The record (or other resource) exists already."""
+
+    _default_kind = "AlreadyExists"
 
 
 class InvalidParamsError(ServerError):
     """The server rejected the request: its SurrealQL does not parse, or its parameters
     (the server's error kind `Validation`)."""
 
+    _default_kind = "Validation"
+
+    @property
+    def is_parse_error(self) -> bool:
+        """The SurrealQL did not parse (details of kind `Parse`)."""
+        return self.detail_kind == "Parse"
+
+    @property
+    def parameter_name(self) -> str | None:
+        """The parameter that was refused, when the details name one."""
+        return self._detail("InvalidParameter", "name")
+
 
 class ConfigurationError(ServerError):
     """The server is not configured for this (error kind `Configuration`)."""
 
+    _default_kind = "Configuration"
+
+    @property
+    def is_live_query_not_supported(self) -> bool:
+        """Live queries are not supported here (over HTTP, or by this server)."""
+        return self.detail_kind == "LiveQueryNotSupported"
+
 
 class SerializationError(ServerError):
     """The server could not serialise or deserialise a value (error kind `Serialization`)."""
+
+    _default_kind = "Serialization"
+
+    @property
+    def is_deserialization(self) -> bool:
+        """The server could not read a value it was sent (rather than write one)."""
+        return self.detail_kind == "Deserialization"
 
 
 class InternalError(ServerError):
@@ -162,22 +346,65 @@ class HeaderValueError(InvalidParamsError, ValueError):
 class ThrownError(ServerError):
     """A `THROW` statement or a function raised this error."""
 
+    _default_kind = "Thrown"
+
 
 class QueryError(ServerError):
-    """A statement of a query failed.
+    """A statement of a query failed, or the server did not run a query (its error kind
+    `Query`: not executed, timed out or cancelled).
 
     Attributes:
-        index: the position of the failed statement in the query, from 0.
+        index: the position of the failed statement in the query, from 0; None for an error
+            that is not one statement's (an RPC error of kind `Query`).
     """
 
     def __init__(
-        self, message: str, *, index: int, kind: str | None = None, details: Any = None
+        self,
+        message: str,
+        *,
+        index: int | None = None,
+        code: int = 0,
+        kind: str | None = None,
+        details: Any = None,
+        cause: ServerError | None = None,
     ) -> None:
-        super().__init__(
-            f"statement {index} of the query failed: {message}", kind=kind, details=details
-        )
+        text = message if index is None else f"statement {index} of the query failed: {message}"
+        super().__init__(text, code=code, kind=kind, details=details, cause=cause)
         self.message = message
         self.index = index
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(kind={self.kind!r}, message={self.message!r},"
+            f" index={self.index!r})"
+        )
+
+    @property
+    def is_not_executed(self) -> bool:
+        """The statement was not run, because an earlier one of its transaction failed."""
+        return self.detail_kind == "NotExecuted"
+
+    @property
+    def is_timed_out(self) -> bool:
+        """The statement ran longer than its `TIMEOUT`."""
+        return self.detail_kind == "TimedOut"
+
+    @property
+    def is_cancelled(self) -> bool:
+        """The statement was cancelled."""
+        return self.detail_kind == "Cancelled"
+
+    @property
+    def timeout(self) -> Duration | dict[str, Any] | None:
+        """The `TIMEOUT` a timed-out statement exceeded, as the server sent it: a `Duration`
+        (`{'secs': ..., 'nanos': ...}` in the JSON format), else None."""
+        from surrealdb.values import Duration
+
+        if self.detail_kind != "TimedOut":
+            return None
+        inner = self.details.get("details")
+        duration = inner.get("duration") if isinstance(inner, Mapping) else None
+        return duration if isinstance(duration, Duration | dict) else None
 
 
 # A failed statement raises QueryError, and also the class of its error kind, so that both
@@ -238,8 +465,9 @@ _QUERY_ERROR_BY_CLASS: dict[type[ServerError], type[QueryError]] = {
 def query_error(message: str, *, index: int, kind: str | None, details: Any) -> QueryError:
     """The error of the statement at `index` that failed: a `QueryError` that is also the
     class its error kind maps to (`ThrownError` for `THROW`, ...)."""
-    detail_kind = details.get("kind") if isinstance(details, Mapping) else None
-    cls = _QUERY_ERROR_BY_CLASS.get(_error_class(kind, detail_kind), QueryError)
+    kind = _resolved_kind(kind, None)
+    details = _unwrapped_details(kind, details)
+    cls = _QUERY_ERROR_BY_CLASS.get(_error_class(kind, _kind_of(details)), QueryError)
     return cls(message, index=index, kind=kind, details=details)
 
 
@@ -249,31 +477,55 @@ class LiveQueryNotSupportedError(UnsupportedFeatureError, ConfigurationError):
 
 
 def server_error(error: Any) -> ServerError:
-    """Map the `error` object of a reply to the matching exception."""
+    """Map the `error` object of a reply to the matching exception (its `cause`s too)."""
     if not isinstance(error, Mapping):
         return ServerError(f"the server sent an error of an unexpected shape: {error!r}")
     message = str(error.get("message") or "unknown server error")
-    code = error.get("code") if isinstance(error.get("code"), int) else None
-    kind = error.get("kind") if isinstance(error.get("kind"), str) else None
+    code = error.get("code")
+    code = code if isinstance(code, int) else 0
+    kind = _resolved_kind(error.get("kind"), code)
     details = error.get("details")
-    detail_kind = details.get("kind") if isinstance(details, Mapping) else None
+    detail_kind = _kind_of(details)
+    cause = _cause(error.get("cause"))
     if detail_kind == "LiveQueryNotSupported":
         return LiveQueryNotSupportedError(
             f"live queries are not supported here ({message}): use a ws:// or wss:// URL",
             code=code,
             kind=kind,
             details=details,
+            cause=cause,
         )
     cls = _error_class(kind, detail_kind)
-    return cls(message, code=code, kind=kind, details=details)
+    return cls(message, code=code, kind=kind, details=details, cause=cause)
 
 
-def _error_class(kind: str | None, detail_kind: Any) -> type[ServerError]:
+def _cause(cause: Any) -> ServerError | None:
+    """The exception for the `cause` of a server error, if it has one."""
+    return None if cause is None else server_error(cause)
+
+
+def _resolved_kind(kind: Any, code: int | None) -> str:
+    """The error's kind: the one the server sent, else the one its code stands for (servers
+    before 3.0 send only a code), else `Internal`."""
+    if isinstance(kind, str) and kind:
+        return kind
+    return _KIND_BY_CODE.get(code, "Internal") if code is not None else "Internal"
+
+
+def _unwrapped_details(kind: str, details: Any) -> Any:
+    """The details of a failed statement; SurrealDB 3.0.0 wrapped them once more in a map of
+    the error's own kind (`{'kind': 'AlreadyExists', 'details': {'kind': 'Record', ...}}`)."""
+    if _kind_of(details) == kind and isinstance(details.get("details"), Mapping):
+        return details["details"]
+    return details
+
+
+def _error_class(kind: str, detail_kind: str | None) -> type[ServerError]:
     if detail_kind == "Auth":
         return AuthenticationError
     if kind == "NotFound":
         return MethodNotFoundError if detail_kind == "Method" else NotFoundError
-    return _BY_KIND.get(kind or "", ServerError)
+    return _BY_KIND.get(kind, ServerError)
 
 
 _BY_KIND: dict[str, type[ServerError]] = {
@@ -281,10 +533,33 @@ _BY_KIND: dict[str, type[ServerError]] = {
     "AlreadyExists": AlreadyExistsError,
     "Validation": InvalidParamsError,
     "Thrown": ThrownError,
+    "Query": QueryError,
     "Configuration": ConfigurationError,
     "Serialization": SerializationError,
     "Internal": InternalError,
 }
+
+_KIND_BY_CODE: dict[int, str] = {
+    -32700: "Validation",  # parse error
+    -32600: "Validation",  # invalid request
+    -32603: "Validation",  # invalid params
+    -32601: "NotFound",  # method not found
+    -32602: "NotAllowed",  # method not allowed
+    -32002: "NotAllowed",  # authentication failed
+    -32604: "Configuration",  # live queries not supported
+    -32605: "Configuration",  # bad live query config
+    -32606: "Configuration",  # bad GraphQL config
+    -32000: "Internal",
+    -32001: "Connection",
+    -32003: "Query",  # not executed
+    -32004: "Query",  # timed out
+    -32005: "Query",  # cancelled
+    -32006: "Thrown",
+    -32007: "Serialization",
+    -32008: "Serialization",  # deserialization
+}
+"""The kind each JSON-RPC error code of the SurrealDB server stands for, for the errors of
+servers that send no kind (the same table as the official SDK's `CODE_TO_KIND`)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -300,9 +575,6 @@ ConnectionUnavailableError = SurrealConnectionError
 
 UnexpectedResponseError = ProtocolError
 """The official SDK's name of `ProtocolError` (a reply this client cannot read)."""
-
-UnsupportedEngineError = InvalidURLError
-"""The official SDK's name of `InvalidURLError` (a URL whose scheme names no engine)."""
 
 SurrealDBMethodError = ServerError
 """The official SDK's old name of `ServerError`, kept there for backward compatibility."""
@@ -415,15 +687,18 @@ class ConnectionDetailKind:
 
 
 def parse_rpc_error(raw: Mapping[str, Any]) -> ServerError:
-    """The official SDK's name of `server_error`: the exception for a reply's `error` object."""
+    """The exception for an RPC reply's `error` object, as the official SDK's function gives
+    it: its class from the kind (or, from older servers, the code), its `cause`s chained.
+    Our client raises the same when a call fails; this is for code that reads replies itself."""
     return server_error(raw)
 
 
 def parse_query_error(raw: Mapping[str, Any]) -> ServerError:
-    """The exception for one failed statement of a `query_results` reply (`{status, result, kind,
-    details}`), of the class its kind maps to, as the official SDK's function returns it."""
-    details = raw.get("details")
-    kind = raw.get("kind") if isinstance(raw.get("kind"), str) else None
-    detail_kind = details.get("kind") if isinstance(details, Mapping) else None
-    cls = _error_class(kind, detail_kind)
-    return cls(str(raw.get("result", "")), kind=kind, details=details)
+    """The exception for one failed statement of a `query_raw` reply (`{status, result, kind,
+    details}`), of the class its kind maps to (no `QueryError`: the statement's position is
+    unknown here), with code 0, as the official SDK's function gives it."""
+    kind = _resolved_kind(raw.get("kind"), None)
+    details = _unwrapped_details(kind, raw.get("details"))
+    cls = _error_class(kind, _kind_of(details))
+    message = str(raw.get("result", ""))
+    return cls(message, kind=kind, details=details, cause=_cause(raw.get("cause")))

@@ -28,7 +28,7 @@ from uuid import UUID
 import msgspec
 from typing_extensions import TypeVar
 
-from surrealdb import _into
+from surrealdb import _into, _params
 from surrealdb.api_types import LiveNotification
 from surrealdb.errors import UnsupportedFeatureError
 from surrealdb.protocol import Request
@@ -573,13 +573,15 @@ class BlockingLiveQueries:
         )
 
     @overload
-    def subscribe_live(self, live_id: UUID, *, into: None = None) -> LiveSubscription[Any]: ...
+    def subscribe_live(
+        self, live_id: UUID | str, *, into: None = None
+    ) -> LiveSubscription[Any]: ...
 
     @overload
-    def subscribe_live(self, live_id: UUID, *, into: type[R]) -> LiveSubscription[R]: ...
+    def subscribe_live(self, live_id: UUID | str, *, into: type[R]) -> LiveSubscription[R]: ...
 
     def subscribe_live(
-        self, live_id: UUID, *, into: type[R] | None = None
+        self, live_id: UUID | str, *, into: type[R] | None = None
     ) -> LiveSubscription[Any]:
         """The notifications of a live query, until it is killed or the connection closes.
 
@@ -587,7 +589,7 @@ class BlockingLiveQueries:
         The subscription's `dropped` counts notifications lost because this consumer fell more
         than `LIVE_BUFFER_SIZE` behind (the oldest are dropped first).
         """
-        return LiveSubscription(self._live_router(), live_id, into)
+        return LiveSubscription(self._live_router(), _params.live_id(live_id), into)
 
 
 class AsyncLiveQueries:
@@ -600,13 +602,15 @@ class AsyncLiveQueries:
         )
 
     @overload
-    def subscribe_live(self, live_id: UUID, *, into: None = None) -> AsyncLiveSubscription[Any]: ...
+    def subscribe_live(
+        self, live_id: UUID | str, *, into: None = None
+    ) -> AsyncLiveSubscription[Any]: ...
 
     @overload
-    def subscribe_live(self, live_id: UUID, *, into: type[R]) -> AsyncLiveSubscription[R]: ...
+    def subscribe_live(self, live_id: UUID | str, *, into: type[R]) -> AsyncLiveSubscription[R]: ...
 
     def subscribe_live(
-        self, live_id: UUID, *, into: type[R] | None = None
+        self, live_id: UUID | str, *, into: type[R] | None = None
     ) -> AsyncLiveSubscription[Any]:
         """The notifications of a live query, until it is killed or the connection closes.
 
@@ -615,4 +619,4 @@ class AsyncLiveQueries:
         subscription's `dropped` counts notifications lost because this consumer fell more
         than `LIVE_BUFFER_SIZE` behind (the oldest are dropped first). A notification read by
         key (`n["name"]`) reads its record, as the official SDK yields it."""
-        return AsyncLiveSubscription(self._live_router(), live_id, into)
+        return AsyncLiveSubscription(self._live_router(), _params.live_id(live_id), into)

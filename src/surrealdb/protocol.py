@@ -27,6 +27,8 @@ class Request(msgspec.Struct):
     params: list[Any]
     session: UUID | None = None
     txn: UUID | None = None
+    id: int | None = None
+    """The id its frame carried, set when `RpcProtocol.encode_request` numbers it (WebSocket)."""
 
     def __repr__(self) -> str:
         # Parameters are left out: those of signin, signup and authenticate are credentials.
@@ -109,6 +111,7 @@ class RpcProtocol:
         Raises `UnencodableValueError` (a TypeError) naming where an unencodable value sits.
         """
         request_id = next(self._ids)
+        request.id = request_id
         return request_id, encode_envelope(request, request_id)
 
     def decode_frame(self, frame: bytes) -> Event:

@@ -141,13 +141,18 @@ REPLAYED_METHODS: Final = frozenset(
 )
 """The methods whose success changes what a reconnect replays (see `SessionReplay.record`)."""
 
+TOKEN_METHODS: Final = frozenset(
+    {"signin", "signup", "authenticate", "refresh", "invalidate", "reset"}
+)
+"""The methods whose success changes the token a session is signed in with."""
+
 
 def _access_token(result: Any) -> str | None:
     """The access token of what signin, signup or refresh returned."""
+    if isinstance(result, Tokens):  # before str: a Tokens is one
+        return result.access
     if isinstance(result, str):
         return result
-    if isinstance(result, Tokens):
-        return result.access
     if isinstance(result, Mapping):
         token = result.get("access", result.get("token"))
         return token if isinstance(token, str) else None
@@ -176,6 +181,11 @@ class SessionReplay:
             f"SessionReplay(namespace={self.namespace!r}, database={self.database!r},"
             f" signed_in={self.signed_in}, variables={sorted(self.variables)})"
         )
+
+    @property
+    def token(self) -> str | None:
+        """The access token the session is signed in with (what `db.token` shows)."""
+        return None if self._token is None else self._token.reveal()
 
     @property
     def signed_in(self) -> bool:

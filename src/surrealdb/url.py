@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from surrealdb.errors import InvalidURLError
+from surrealdb.errors import InvalidURLError, UnsupportedEngineError
 
 TransportKind = Literal["ws", "http", "embedded"]
 
@@ -59,11 +59,7 @@ def parse_url(url: object) -> ConnectionURL:
     scheme = text.split("://", 1)[0].lower() if "://" in text else ""
     kind = _KINDS.get(scheme)
     if kind is None:
-        shown = f"scheme {scheme!r}" if scheme else "no scheme"
-        raise InvalidURLError(
-            f"unsupported URL {_without_credentials(text)!r} ({shown});"
-            f" supported: {', '.join(SUPPORTED_SCHEMES)}"
-        )
+        raise UnsupportedEngineError(_without_credentials(text))
     if kind == "embedded":
         return _embedded(text, scheme)
     return _network(text, kind)
@@ -74,7 +70,9 @@ def _embedded(text: str, scheme: str) -> ConnectionURL:
         return ConnectionURL("embedded", "mem://", "mem://")
     path = text.split("://", 1)[1]
     if not path:
-        raise InvalidURLError(f"{text!r} names no path: use {scheme}://PATH (for example ./data)")
+        raise InvalidURLError(
+            f"{text!r} names no path: use {scheme}://PATH (for example ./data)", url=text
+        )
     _check_characters(text, allow_space=True)  # a path may hold spaces
     endpoint = f"{scheme}://{path}"
     return ConnectionURL("embedded", endpoint, endpoint)
@@ -94,9 +92,11 @@ def _network(text: str, kind: TransportKind) -> ConnectionURL:
         parts = urlsplit(text)
         port = parts.port
     except ValueError:
-        raise InvalidURLError(f"invalid URL {text!r}: its host or port cannot be parsed") from None
+        raise InvalidURLError(
+            f"invalid URL {text!r}: its host or port cannot be parsed", url=text
+        ) from None
     if not parts.hostname:
-        raise InvalidURLError(f"the URL {text!r} names no host")
+        raise InvalidURLError(f"the URL {text!r} names no host", url=text)
     _check_host(parts.hostname, text)
     netloc = parts.netloc
     path = parts.path.rstrip("/")
@@ -116,7 +116,8 @@ def _check_characters(text: str, *, allow_space: bool) -> None:
         if character < " " or character == "\x7f" or (character == " " and not allow_space):
             raise InvalidURLError(
                 f"invalid URL {text!r}: it holds a space or control character"
-                f" ({character!r} at position {position})"
+                f" ({character!r} at position {position})",
+                url=text,
             )
 
 
@@ -134,7 +135,8 @@ def _check_host(host: str, text: str) -> None:
         reason = error.__cause__ or error  # the codec's own words: "label empty or too long"
         raise InvalidURLError(
             f"invalid URL {text!r}: the host name {host!r} is not valid ({reason});"
-            " each dot-separated label must be 1 to 63 characters"
+            " each dot-separated label must be 1 to 63 characters",
+            url=text,
         ) from None
 
 

@@ -11,16 +11,32 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from collections.abc import Iterable, Sequence
 from datetime import UTC, timedelta
 from datetime import datetime as _PyDatetime
 from datetime import tzinfo as _TzInfo
 from decimal import Decimal, InvalidOperation
-from typing import Any, Final, Self, SupportsIndex, TypeAlias, TypeVar, overload
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Final,
+    Self,
+    SupportsIndex,
+    TypeAlias,
+    TypeVar,
+    get_args,
+    overload,
+)
 
 import msgspec
 from msgspec.structs import force_setattr
 
-from surrealdb.errors import InvalidDurationError, InvalidRecordIdError
+from surrealdb.errors import InvalidDurationError, InvalidGeometryError, InvalidRecordIdError
+
+if TYPE_CHECKING:
+    from pydantic import GetCoreSchemaHandler
+    from pydantic_core import CoreSchema
 
 __all__ = [
     "NONE",
@@ -744,80 +760,336 @@ class Range(msgspec.Struct, frozen=True):
 # --------------------------------------------------------------------------------------------
 # Geometries
 # --------------------------------------------------------------------------------------------
+#
+# Each geometry type takes our arguments (`GeometryPoint(x, y)`, `GeometryLine((a, b))`) and
+# the official SDK's (`GeometryPoint(longitude=, latitude=)`, `GeometryLine(a, b)`). Their
+# metaclasses turn the official form into ours and check the values. The decoder calls
+# msgspec's own constructor instead (`msgspec.StructMeta.__call__`), which skips all of that:
+# the server's values are taken as they are, at full speed.
 
 
-class GeometryPoint(msgspec.Struct, frozen=True, gc=False):
-    """A point (CBOR tag 88); coordinates are stored as floats, like SurrealDB does."""
+class _PointMeta(msgspec.StructMeta):
+    """Builds a ``GeometryPoint`` from ``x, y`` or the official ``longitude=, latitude=``."""
+
+    def __call__(
+        cls,
+        x: Any = None,
+        y: Any = None,
+        *,
+        longitude: Any = None,
+        latitude: Any = None,
+    ) -> Any:
+        x = _coordinate(x, longitude, "x", "longitude")
+        y = _coordinate(y, latitude, "y", "latitude")
+        return super().__call__(x, y)
+
+
+def _coordinate(ours: Any, official: Any, name: str, official_name: str) -> float:
+    """One coordinate, given by our name or the official one, as a float."""
+    if official is not None:
+        if ours is not None:
+            raise TypeError(f"GeometryPoint got both {name} and {official_name}: give one")
+        ours = official
+    elif ours is None:
+        raise TypeError(f"GeometryPoint needs {name} (or {official_name}=)")
+    return ours if type(ours) is float else float(ours)
+
+
+class _ShapeMeta(msgspec.StructMeta):
+    """Builds a geometry from one sequence of its parts, or the parts one by one (official).
+
+    A single argument that is a geometry is one part: ``GeometryLine(a, b)`` and
+    ``GeometryPolygon(ring)`` are the official SDK's forms, ``GeometryLine((a, b))`` and
+    ``GeometryPolygon((ring,))`` ours. The parts are stored as a tuple, so the geometry stays
+    immutable and hashable, and must be of the class's ``_part_types``.
+    """
+
+    _part_types: tuple[type, ...]
+
+    def __call__(cls, *parts: Any, **fields: Any) -> Any:
+        if fields or (len(parts) == 1 and not isinstance(parts[0], msgspec.Struct)):
+            shape = super().__call__(*parts, **fields)  # ours; msgspec checks the arguments
+        else:
+            shape = super().__call__(parts)
+        (name,) = cls.__struct_fields__
+        items = getattr(shape, name)
+        if type(items) is not tuple:
+            items = tuple(items)
+            force_setattr(shape, name, items)
+        for index, part in enumerate(items):
+            if not isinstance(part, cls._part_types):
+                kinds = " or ".join(kind.__name__ for kind in cls._part_types)
+                raise TypeError(
+                    f"{cls.__name__} is made of {kinds}, got {type(part).__name__} at "
+                    f"{name}[{index}]: pass one tuple of them, or them one by one"
+                )
+        cls._check_parts(items)
+        return shape
+
+    def _check_parts(cls, parts: tuple[Any, ...]) -> None:
+        """Raise if the parts do not make a valid geometry of this type (no check by default)."""
+
+
+class _PolygonMeta(_ShapeMeta):
+    def _check_parts(cls, parts: tuple[Any, ...]) -> None:
+        """Each ring must be closed and have 4 or more points (as in GeoJSON).
+
+        SurrealDB closes an open ring itself, so the value would not come back equal to the
+        one sent; the official SDK raises ``InvalidGeometryError`` here too.
+        """
+        for index, ring in enumerate(parts):
+            where = "exterior ring" if index == 0 else f"interior ring {index} (a hole)"
+            points = ring.points
+            if len(points) < 4:
+                raise InvalidGeometryError(
+                    f"Invalid {where} of GeometryPolygon: a ring must have at least 4 points "
+                    f"(the last one repeating the first), got {len(points)}"
+                )
+            if points[0] != points[-1]:
+                raise InvalidGeometryError(
+                    f"Invalid {where} of GeometryPolygon: its first point "
+                    f"{points[0].get_coordinates()} must equal last point "
+                    f"{points[-1].get_coordinates()} to close the ring"
+                )
+
+
+class GeometryPoint(msgspec.Struct, frozen=True, gc=False, metaclass=_PointMeta):
+    """A point (CBOR tag 88): ``x`` is the longitude, ``y`` the latitude, both floats.
+
+    ``GeometryPoint(x, y)``; the official SDK's ``GeometryPoint(longitude=..., latitude=...)``
+    and its ``.longitude``, ``.latitude``, ``get_coordinates()`` work too.
+    """
 
     x: float
     y: float
 
-    def __post_init__(self) -> None:
-        if type(self.x) is not float:
-            force_setattr(self, "x", float(self.x))
-        if type(self.y) is not float:
-            force_setattr(self, "y", float(self.y))
+    if TYPE_CHECKING:
+
+        @overload
+        def __init__(self, x: float, y: float) -> None: ...
+
+        @overload
+        def __init__(self, *, longitude: float, latitude: float) -> None: ...
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None: ...
+
+    @property
+    def longitude(self) -> float:
+        """The longitude: the official SDK's name of ``x``."""
+        return self.x
+
+    @property
+    def latitude(self) -> float:
+        """The latitude: the official SDK's name of ``y``."""
+        return self.y
+
+    def get_coordinates(self) -> tuple[float, float]:
+        """``(longitude, latitude)``."""
+        return (self.x, self.y)
+
+    @classmethod
+    def parse_coordinates(cls, coordinates: Sequence[float]) -> Self:
+        """A point from ``(longitude, latitude)``: the inverse of ``get_coordinates``."""
+        x, y = coordinates
+        return cls(x, y)
 
 
-def _as_tuple(owner: msgspec.Struct, field: str) -> None:
-    """Store a sequence field as a tuple so the geometry stays immutable and hashable."""
-    items = getattr(owner, field)
-    if type(items) is not tuple:
-        force_setattr(owner, field, tuple(items))
+def _points(coordinates: Iterable[Sequence[float]]) -> tuple[GeometryPoint, ...]:
+    return tuple(GeometryPoint.parse_coordinates(pair) for pair in coordinates)
 
 
-class GeometryLine(msgspec.Struct, frozen=True):
-    """A line string (CBOR tag 89): two or more points."""
+class GeometryLine(msgspec.Struct, frozen=True, metaclass=_ShapeMeta):
+    """A line string (CBOR tag 89): two or more points.
+
+    ``GeometryLine((a, b))``; the official SDK's ``GeometryLine(a, b, ...)`` works too.
+    """
 
     points: tuple[GeometryPoint, ...]
+    _part_types: ClassVar[tuple[type, ...]] = (GeometryPoint,)
 
-    def __post_init__(self) -> None:
-        _as_tuple(self, "points")
+    if TYPE_CHECKING:
+
+        @overload
+        def __init__(self, points: tuple[GeometryPoint, ...]) -> None: ...
+
+        @overload
+        def __init__(
+            self, point1: GeometryPoint, point2: GeometryPoint, /, *more: GeometryPoint
+        ) -> None: ...
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None: ...
+
+    @property
+    def geometry_points(self) -> tuple[GeometryPoint, ...]:
+        """The points: the official SDK's name of ``points`` (a list there)."""
+        return self.points
+
+    def get_coordinates(self) -> list[tuple[float, float]]:
+        """The points as ``(longitude, latitude)`` pairs."""
+        return [point.get_coordinates() for point in self.points]
+
+    @classmethod
+    def parse_coordinates(cls, coordinates: Iterable[Sequence[float]]) -> Self:
+        """A line from ``(longitude, latitude)`` pairs: the inverse of ``get_coordinates``."""
+        return cls(_points(coordinates))
 
 
-class GeometryPolygon(msgspec.Struct, frozen=True):
-    """A polygon (CBOR tag 90): an exterior ring then interior rings, each a closed line."""
+class GeometryPolygon(msgspec.Struct, frozen=True, metaclass=_PolygonMeta):
+    """A polygon (CBOR tag 90): an exterior ring then interior rings (holes).
+
+    Each ring is a closed line of 4 or more points, checked when built (``InvalidGeometryError``
+    otherwise). ``GeometryPolygon((ring, hole))``; the official SDK's
+    ``GeometryPolygon(ring, hole)`` works too.
+    """
 
     lines: tuple[GeometryLine, ...]
+    _part_types: ClassVar[tuple[type, ...]] = (GeometryLine,)
 
-    def __post_init__(self) -> None:
-        _as_tuple(self, "lines")
+    if TYPE_CHECKING:
+
+        @overload
+        def __init__(self, lines: tuple[GeometryLine, ...]) -> None: ...
+
+        @overload
+        def __init__(self, exterior: GeometryLine, /, *holes: GeometryLine) -> None: ...
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None: ...
+
+    @property
+    def geometry_lines(self) -> tuple[GeometryLine, ...]:
+        """The rings: the official SDK's name of ``lines`` (a list there)."""
+        return self.lines
+
+    def get_coordinates(self) -> list[list[tuple[float, float]]]:
+        """Each ring as a list of ``(longitude, latitude)`` pairs."""
+        return [line.get_coordinates() for line in self.lines]
+
+    @classmethod
+    def parse_coordinates(cls, coordinates: Iterable[Iterable[Sequence[float]]]) -> Self:
+        """A polygon from its rings' pairs: the inverse of ``get_coordinates``."""
+        return cls(tuple(GeometryLine.parse_coordinates(ring) for ring in coordinates))
 
 
-class GeometryMultiPoint(msgspec.Struct, frozen=True):
-    """A collection of points (CBOR tag 91)."""
+class GeometryMultiPoint(msgspec.Struct, frozen=True, metaclass=_ShapeMeta):
+    """A collection of points (CBOR tag 91).
+
+    ``GeometryMultiPoint((a, b))``; the official SDK's ``GeometryMultiPoint(a, b)`` works too.
+    """
 
     points: tuple[GeometryPoint, ...]
+    _part_types: ClassVar[tuple[type, ...]] = (GeometryPoint,)
 
-    def __post_init__(self) -> None:
-        _as_tuple(self, "points")
+    if TYPE_CHECKING:
+
+        @overload
+        def __init__(self, points: tuple[GeometryPoint, ...]) -> None: ...
+
+        @overload
+        def __init__(self, *points: GeometryPoint) -> None: ...
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None: ...
+
+    @property
+    def geometry_points(self) -> tuple[GeometryPoint, ...]:
+        """The points: the official SDK's name of ``points`` (a list there)."""
+        return self.points
+
+    def get_coordinates(self) -> list[tuple[float, float]]:
+        """The points as ``(longitude, latitude)`` pairs."""
+        return [point.get_coordinates() for point in self.points]
+
+    @classmethod
+    def parse_coordinates(cls, coordinates: Iterable[Sequence[float]]) -> Self:
+        """Points from ``(longitude, latitude)`` pairs: the inverse of ``get_coordinates``."""
+        return cls(_points(coordinates))
 
 
-class GeometryMultiLine(msgspec.Struct, frozen=True):
-    """A collection of lines (CBOR tag 92)."""
+class GeometryMultiLine(msgspec.Struct, frozen=True, metaclass=_ShapeMeta):
+    """A collection of lines (CBOR tag 92).
+
+    ``GeometryMultiLine((a, b))``; the official SDK's ``GeometryMultiLine(a, b)`` works too.
+    """
 
     lines: tuple[GeometryLine, ...]
+    _part_types: ClassVar[tuple[type, ...]] = (GeometryLine,)
 
-    def __post_init__(self) -> None:
-        _as_tuple(self, "lines")
+    if TYPE_CHECKING:
+
+        @overload
+        def __init__(self, lines: tuple[GeometryLine, ...]) -> None: ...
+
+        @overload
+        def __init__(self, *lines: GeometryLine) -> None: ...
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None: ...
+
+    @property
+    def geometry_lines(self) -> tuple[GeometryLine, ...]:
+        """The lines: the official SDK's name of ``lines`` (a list there)."""
+        return self.lines
+
+    def get_coordinates(self) -> list[list[tuple[float, float]]]:
+        """Each line as a list of ``(longitude, latitude)`` pairs."""
+        return [line.get_coordinates() for line in self.lines]
+
+    @classmethod
+    def parse_coordinates(cls, coordinates: Iterable[Iterable[Sequence[float]]]) -> Self:
+        """Lines from their pairs: the inverse of ``get_coordinates``."""
+        return cls(tuple(GeometryLine.parse_coordinates(line) for line in coordinates))
 
 
-class GeometryMultiPolygon(msgspec.Struct, frozen=True):
-    """A collection of polygons (CBOR tag 93)."""
+class GeometryMultiPolygon(msgspec.Struct, frozen=True, metaclass=_ShapeMeta):
+    """A collection of polygons (CBOR tag 93).
+
+    ``GeometryMultiPolygon((a, b))``; the official SDK's ``GeometryMultiPolygon(a, b)`` works too.
+    """
 
     polygons: tuple[GeometryPolygon, ...]
+    _part_types: ClassVar[tuple[type, ...]] = (GeometryPolygon,)
 
-    def __post_init__(self) -> None:
-        _as_tuple(self, "polygons")
+    if TYPE_CHECKING:
+
+        @overload
+        def __init__(self, polygons: tuple[GeometryPolygon, ...]) -> None: ...
+
+        @overload
+        def __init__(self, *polygons: GeometryPolygon) -> None: ...
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None: ...
+
+    @property
+    def geometry_polygons(self) -> tuple[GeometryPolygon, ...]:
+        """The polygons: the official SDK's name of ``polygons`` (a list there)."""
+        return self.polygons
+
+    def get_coordinates(self) -> list[list[list[tuple[float, float]]]]:
+        """Each polygon's rings as lists of ``(longitude, latitude)`` pairs."""
+        return [polygon.get_coordinates() for polygon in self.polygons]
+
+    @classmethod
+    def parse_coordinates(cls, coordinates: Iterable[Iterable[Iterable[Sequence[float]]]]) -> Self:
+        """Polygons from their rings' pairs: the inverse of ``get_coordinates``."""
+        return cls(tuple(GeometryPolygon.parse_coordinates(polygon) for polygon in coordinates))
 
 
-class GeometryCollection(msgspec.Struct, frozen=True):
-    """A collection of any geometries (CBOR tag 94)."""
+class GeometryCollection(msgspec.Struct, frozen=True, metaclass=_ShapeMeta):
+    """A collection of any geometries (CBOR tag 94).
+
+    ``GeometryCollection((a, b))``; the official SDK's ``GeometryCollection(a, b)`` works too.
+    """
 
     geometries: tuple[Geometry, ...]
+    _part_types: ClassVar[tuple[type, ...]]  # every geometry type, set below
 
-    def __post_init__(self) -> None:
-        _as_tuple(self, "geometries")
+    if TYPE_CHECKING:
+
+        @overload
+        def __init__(self, geometries: tuple[Geometry, ...]) -> None: ...
+
+        @overload
+        def __init__(self, *geometries: Geometry) -> None: ...
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None: ...
 
 
 Geometry: TypeAlias = (
@@ -829,6 +1101,7 @@ Geometry: TypeAlias = (
     | GeometryMultiPolygon
     | GeometryCollection
 )
+GeometryCollection._part_types = get_args(Geometry)
 
 
 # --------------------------------------------------------------------------------------------
@@ -960,12 +1233,40 @@ class RecordID:
     @classmethod
     def parse(cls, text: str) -> RecordID:
         """Parse the SurrealQL form produced by ``str()`` (also accepts backtick escaping)."""
+        if ":" not in text:  # with the official SDK's words for it
+            raise InvalidRecordIdError(
+                f"invalid record id {text!r}: invalid string provided for parse, it has no ':' "
+                "(the form is table:id, such as 'person:tobie')"
+            )
         parser = _Parser(text)
         table = parser.parse_ident()
         parser.expect(":")
         key = parser.parse_id_key_or_range()
         parser.expect_end()
         return cls(table, key)
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: type[Any], handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        """Pydantic support: a ``RecordID`` field takes a RecordID or its text, ``"person:abc"``.
+
+        The text is read by ``RecordID.parse``; ``model_dump()`` keeps the RecordID and
+        ``model_dump(mode="json")`` writes its text. pydantic is imported only here, when a
+        model uses the type, so it stays an optional dependency.
+        """
+        from pydantic_core import core_schema
+
+        from_text = core_schema.no_info_after_validator_function(
+            cls.parse, core_schema.str_schema()
+        )
+        return core_schema.json_or_python_schema(
+            json_schema=from_text,
+            python_schema=core_schema.union_schema(
+                [core_schema.is_instance_schema(cls), from_text]
+            ),
+            serialization=core_schema.plain_serializer_function_ser_schema(str, when_used="json"),
+        )
 
 
 def _official_record_id_parts(

@@ -69,7 +69,7 @@ OFFICIAL_ALL: dict[str, object] = {
     "AlreadyExistsDetailKind": errors.AlreadyExistsDetailKind,
     "ConnectionDetailKind": errors.ConnectionDetailKind,
     "ConnectionUnavailableError": errors.SurrealConnectionError,
-    "UnsupportedEngineError": errors.InvalidURLError,
+    "UnsupportedEngineError": errors.UnsupportedEngineError,
     "UnsupportedFeatureError": errors.UnsupportedFeatureError,
     "UnexpectedResponseError": errors.ProtocolError,
     "InvalidRecordIdError": errors.InvalidRecordIdError,

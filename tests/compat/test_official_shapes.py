@@ -121,6 +121,22 @@ async def test_official_keyword_names_async(adb: AsyncSurrealConnection) -> None
     assert await adb.delete(record=rid) == {"id": rid, "name": "Ada"}
 
 
+def test_query_raw_with_the_official_params_keyword(db: BlockingSurrealConnection) -> None:
+    reply = db.query_raw("RETURN $a + $b", params={"a": 1, "b": 2})
+    assert [statement["result"] for statement in reply["result"]] == [3]
+    reply = db.query_raw(query="RETURN $a", params={"a": "x"})
+    assert [statement["result"] for statement in reply["result"]] == ["x"]
+    with pytest.raises(TypeError, match=r"query_raw\(\) got 'vars' and its alias 'params'"):
+        db.query_raw("RETURN $a", {"a": 1}, params={"a": 2})
+
+
+async def test_query_raw_with_the_official_params_keyword_async(
+    adb: AsyncSurrealConnection,
+) -> None:
+    reply = await adb.query_raw("RETURN $a * 2", params={"a": 21})
+    assert [statement["result"] for statement in reply["result"]] == [42]
+
+
 def test_our_keyword_names_still_work(db: BlockingSurrealConnection) -> None:
     db.let(name="x", value=1)
     assert db.query(sql="RETURN $x") == 1
@@ -372,7 +388,8 @@ async def test_await_subscribe_live_as_the_official_async_sdk(
             await connection.use("test", database_name)
         await db.query("DEFINE TABLE user SCHEMALESS")
         query_uuid = await db.query("LIVE SELECT * FROM user")
-        subscription = await db.subscribe_live(query_uuid)  # the official SDK awaits it
+        # The official SDK awaits it, and takes the id as text too.
+        subscription = await db.subscribe_live(str(query_uuid))
         await other.query("CREATE user:john SET name = 'John'")
         update = await asyncio.wait_for(subscription.__anext__(), timeout=WAIT)
         assert update["name"] == "John"
@@ -385,8 +402,15 @@ async def test_await_subscribe_live_as_the_official_async_sdk(
             assert notification.action == "UPDATE"
             assert notification["name"] == "Johnny"
             break
-        await db.kill(query_uuid)
+        await db.kill(str(query_uuid))
         assert [n async for n in await db.subscribe_live(query_uuid)] == []  # ended by kill
+
+
+def test_a_live_query_id_as_text_that_is_no_uuid_is_refused(server: ServerInfo) -> None:
+    with Surreal(server.ws_url) as db, pytest.raises(ValueError, match="not a live query id"):
+        db.kill("not-a-uuid")
+    with Surreal(server.ws_url) as db, pytest.raises(ValueError, match="not a live query id"):
+        db.subscribe_live("not-a-uuid")
 
 
 async def test_notifications_with_diff_read_as_the_patches(

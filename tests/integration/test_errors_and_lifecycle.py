@@ -343,7 +343,7 @@ WRONG_ARGUMENTS = [
 ]
 WS_WRONG_ARGUMENTS = [
     pytest.param(lambda c: c.live(123), id="live-int"),
-    pytest.param(lambda c: c.kill("abc"), id="kill-str"),
+    pytest.param(lambda c: c.kill(123), id="kill-int"),
     pytest.param(lambda c: c.commit("abc"), id="commit-str"),
     pytest.param(lambda c: c.cancel("abc"), id="cancel-str"),
 ]

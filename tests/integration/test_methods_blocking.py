@@ -445,10 +445,10 @@ def test_refresh_issues_new_tokens_once(db: BlockingSurrealConnection, database_
     assert isinstance(renewed, Tokens)
     assert renewed.refresh is not None
     assert renewed.refresh != signed_in.refresh
-    assert jwt_claims(renewed.access)["ID"] == jwt_claims(signed_in.access)["ID"]
-    assert jwt_claims(renewed.access)["jti"] != jwt_claims(signed_in.access)["jti"]
+    assert jwt_claims(renewed)["ID"] == jwt_claims(signed_in)["ID"]
+    assert jwt_claims(renewed)["jti"] != jwt_claims(signed_in)["jti"]
     assert "<hidden>" in repr(renewed)
-    assert renewed.access not in repr(renewed)
+    assert str(renewed) not in repr(renewed)
     with pytest.raises(AuthenticationError):
         db.refresh(signed_in)  # a refresh token is single-use
 
@@ -461,9 +461,9 @@ def test_refresh_authenticates_the_connection_with_the_new_token(
     db.query(define_record_access_sql("renewable", refresh=True))
     signed_up = db.signup(record_credentials(database_name, "renewable"))
     assert isinstance(signed_up, Tokens)
-    assert db.query("RETURN $token.jti") == jwt_claims(signed_up.access)["jti"]
+    assert db.query("RETURN $token.jti") == jwt_claims(signed_up)["jti"]
     renewed = db.refresh(signed_up)
-    assert db.query("RETURN $token.jti") == jwt_claims(renewed.access)["jti"]
+    assert db.query("RETURN $token.jti") == jwt_claims(renewed)["jti"]
 
 
 def test_revoke_makes_the_refresh_token_unusable(
@@ -621,7 +621,8 @@ def test_query_raw_returns_the_servers_reply_as_the_official_sdk_does(
     db: BlockingSurrealConnection,
 ) -> None:
     reply = db.query_raw("RETURN 1; THROW 'boom'; RETURN $v", {"v": 3})
-    assert set(reply) == {"result"}
+    assert set(reply) == {"id", "result"}
+    assert isinstance(reply["id"], str)
     statements = reply["result"]
     assert [statement["status"] for statement in statements] == ["OK", "ERR", "OK"]
     assert [statements[0]["result"], statements[2]["result"]] == [1, 3]
@@ -629,7 +630,8 @@ def test_query_raw_returns_the_servers_reply_as_the_official_sdk_does(
     assert all(statement["time"] for statement in statements)
     # A query the server refuses whole: its error is returned, not raised.
     refused = db.query_raw(query="SELEC nonsense")
-    assert set(refused) == {"error"}
+    assert set(refused) == {"id", "error"}
+    assert refused["id"] != reply["id"]
     assert "Parse error" in refused["error"]["message"]
     assert refused["error"]["kind"] == "Validation"
     with pytest.raises(InvalidParamsError):

@@ -14,7 +14,6 @@ import math
 import socket
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -187,7 +186,8 @@ BAD_CALLS: list[tuple[str, Call, type[Exception], str]] = [
     ("authenticate('')", lambda db: db.authenticate(""), TypeError, "token string"),
     ("run('')", lambda db: db.run(""), TypeError, "expected a function name"),
     ("run(args str)", lambda db: db.run("f", None, "abc"), TypeError, "list of arguments"),
-    ("kill(str)", lambda db: db.kill(str(uuid.uuid4())), TypeError, "expected a UUID"),
+    ("kill(int)", lambda db: db.kill(5), TypeError, "expected a UUID"),
+    ("kill('abc')", lambda db: db.kill("abc"), ValueError, "not a live query id"),
     (
         "select(str record)",
         lambda db: db.update(RecordID("t", 1), 5),

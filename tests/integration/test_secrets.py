@@ -30,7 +30,6 @@ from surrealdb import (
     Surreal,
     SurrealError,
     SurrealPool,
-    Tokens,
 )
 from tests.integration.test_resilience import until
 from tests.server import RunningServer, start_gateway
@@ -105,7 +104,7 @@ def test_secrets_never_show(
     for url in (info.ws_url, info.http_url):
         db = Surreal(url, timeout=5, reconnect=policy)
         token = db.signin(good)
-        tokens.append(token.access if isinstance(token, Tokens) else token)
+        tokens.append(str(token))  # Tokens is the access token itself
         db.authenticate(token)
         db.use("secrets", "test")
         texts += [repr(db), str(db), repr(vars(db))]  # (the token itself is the caller's str)

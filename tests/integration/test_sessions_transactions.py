@@ -408,7 +408,7 @@ def test_refresh_and_revoke_in_a_session(
         renewed = session.refresh(signed_up)
         assert renewed.refresh is not None
         assert renewed.refresh != signed_up.refresh
-        assert session.query("RETURN $token.jti") == jwt_claims(renewed.access)["jti"]
+        assert session.query("RETURN $token.jti") == jwt_claims(renewed)["jti"]
         with pytest.raises(AuthenticationError):
             session.refresh(signed_up)  # a refresh token is single-use
         session.revoke(renewed)
@@ -432,7 +432,7 @@ async def test_async_refresh_and_revoke_in_a_session(
         signed_up = await session.signup(record_credentials(database_name, "renewable"))
         assert isinstance(signed_up, Tokens)
         renewed = await session.refresh(signed_up)
-        assert await session.query("RETURN $token.jti") == jwt_claims(renewed.access)["jti"]
+        assert await session.query("RETURN $token.jti") == jwt_claims(renewed)["jti"]
         await session.revoke(renewed)
         with pytest.raises(AuthenticationError):
             await session.refresh(renewed)

@@ -360,12 +360,32 @@ def test_bad_alias_names_method_param_and_field(tmp_path: Path, alias: str, expe
     assert expected in message
 
 
-def test_alias_on_an_optional_param_is_refused(tmp_path: Path) -> None:
+def test_alias_on_an_optional_param_needs_a_none_default(tmp_path: Path) -> None:
     rpc = VALID_SELECT.replace(
         'encode = "resource", doc = "The table or record." },',
-        'encode = "resource", default = "None", alias = "record", doc = "The table or record." },',
+        'encode = "resource", default = "1", alias = "record", doc = "The table or record." },',
     )
-    assert "only required parameters have one" in schema_error(tmp_path, rpc)
+    assert "an optional parameter with one defaults to None" in schema_error(tmp_path, rpc)
+
+
+def test_an_optional_params_alias_is_keyword_only_in_every_signature() -> None:
+    """query_raw's `vars` also comes as `params=` (the official name), next to `sql`/`query`."""
+    for flavour in ("blocking", "asyncio"):
+        source = (ROOT / "src" / "surrealdb" / "_generated" / f"{flavour}_methods.py").read_text()
+        start = source.index("def query_raw(")
+        signatures = source[start : source.index("def select(", start)].split("def query_raw(")[1:]
+        *overloads, implementation = signatures
+        assert len(overloads) == 2
+        for overload in overloads:
+            assert (
+                "params: Mapping[str, Any] | None = None,\n    ) -> dict[str, Any]: ..." in overload
+            )
+        assert "params: Mapping[str, Any] | _params.Missing | None = _params.MISSING" in (
+            implementation
+        )
+        assert '_params.aliased_optional("query_raw", "vars", vars, "params", params)' in (
+            implementation
+        )
 
 
 def test_returning_server_errors_with_into_is_refused(tmp_path: Path) -> None:
@@ -380,7 +400,7 @@ def test_a_method_that_returns_server_errors_catches_them_in_its_body() -> None:
         source = (ROOT / "src" / "surrealdb" / "_generated" / f"{flavour}_methods.py").read_text()
         body = source[source.rindex("def query_raw(") :].split("\n    @", 1)[0]
         assert "except ServerError as error:" in body
-        assert "return _replies.error_reply(error)" in body
+        assert "return _replies.error_reply(error, request)" in body
         query = source[source.rindex("def query_results(") :].split("\n    @", 1)[0]
         assert "except" not in query
 

@@ -165,7 +165,10 @@ def test_tokens_repr_hides_both_tokens() -> None:
     assert "refresh-secret" not in text
     assert text == "Tokens(access='<hidden>', refresh='<hidden>')"
     assert repr(Tokens("eyJ-access-secret")) == "Tokens(access='<hidden>', refresh=None)"
-    assert "access-secret" not in str(Tokens("eyJ-access-secret", "r"))
+    # A Tokens is the access token's string itself (signin returned a plain str before):
+    # str() is that string, and only the refresh token stays out of it.
+    assert str(Tokens("eyJ-access-secret", "eyJ-refresh-secret")) == "eyJ-access-secret"
+    assert "refresh-secret" not in f"{Tokens('eyJ-access-secret', 'eyJ-refresh-secret')}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -453,12 +456,25 @@ def test_a_record_id_written_as_a_string_is_refused_with_what_to_write_instead()
 
 def test_a_refused_request_is_returned_as_the_servers_error_object() -> None:
     error = ServerError("Parse error", code=-32700, kind="Validation", details={"kind": "Parse"})
-    assert _replies.error_reply(error) == {
+    numbered = Request("query", ["RETURN 1", None], id=7)
+    assert _replies.error_reply(error, numbered) == {
+        "id": "7",
         "error": {
             "code": -32700,
             "message": "Parse error",
             "kind": "Validation",
             "details": {"kind": "Parse"},
-        }
+        },
     }
-    assert _replies.rpc_reply([{"status": "OK"}], QUERY) == {"result": [{"status": "OK"}]}
+    assert _replies.rpc_reply([{"status": "OK"}], numbered) == {
+        "id": "7",
+        "result": [{"status": "OK"}],
+    }
+
+
+def test_a_raw_reply_without_a_frame_id_gets_a_new_unique_one() -> None:
+    """HTTP requests carry no id; the official SDK's replies always have one (as text)."""
+    unnumbered = Request("query", ["RETURN 1", None])
+    first = _replies.rpc_reply([], unnumbered)["id"]
+    second = _replies.rpc_reply([], unnumbered)["id"]
+    assert isinstance(first, str) and isinstance(second, str) and first != second

@@ -351,10 +351,10 @@ def test_geometries_store_tuples_and_floats() -> None:
     a, b = GeometryPoint(1, 2), GeometryPoint(3.5, 4)
     assert (a.x, a.y) == (1.0, 2.0)
     assert type(a.x) is float
-    line = GeometryLine([a, b])  # type: ignore[arg-type]  # a list is accepted at runtime
+    line = GeometryLine([a, b])  # type: ignore[call-overload]  # a list is accepted at runtime
     assert line.points == (a, b)
     assert line == GeometryLine((a, b))
-    polygon = GeometryPolygon((GeometryLine((a, b, a)),))
+    polygon = GeometryPolygon((GeometryLine((a, b, GeometryPoint(5, 6), a)),))
     collection = GeometryCollection((a, line, polygon))
     assert hash(collection) == hash(GeometryCollection((a, line, polygon)))
     assert collection != GeometryCollection((a, line))

@@ -46,16 +46,16 @@ class AsyncHttpSurrealConnection(AsyncHttpTransport, AsyncSurrealConnection):
         raise UnsupportedFeatureError.for_method("live", "http")
 
     @overload
-    async def kill(self, live_id: UUID) -> None: ...
+    async def kill(self, live_id: UUID | str) -> None: ...
 
     @overload
-    async def kill(self, *, query_uuid: UUID) -> None: ...
+    async def kill(self, *, query_uuid: UUID | str) -> None: ...
 
     async def kill(
         self,
-        live_id: UUID | _params.Missing = _params.MISSING,
+        live_id: UUID | str | _params.Missing = _params.MISSING,
         *,
-        query_uuid: UUID | _params.Missing = _params.MISSING,
+        query_uuid: UUID | str | _params.Missing = _params.MISSING,
     ) -> None:
         """Not available over HTTP; available over WebSocket."""
         raise UnsupportedFeatureError.for_method("kill", "http")
@@ -103,16 +103,16 @@ class AsyncEmbeddedSurrealConnection(AsyncEmbeddedTransport, AsyncSurrealConnect
         raise UnsupportedFeatureError.for_method("live", "embedded")
 
     @overload
-    async def kill(self, live_id: UUID) -> None: ...
+    async def kill(self, live_id: UUID | str) -> None: ...
 
     @overload
-    async def kill(self, *, query_uuid: UUID) -> None: ...
+    async def kill(self, *, query_uuid: UUID | str) -> None: ...
 
     async def kill(
         self,
-        live_id: UUID | _params.Missing = _params.MISSING,
+        live_id: UUID | str | _params.Missing = _params.MISSING,
         *,
-        query_uuid: UUID | _params.Missing = _params.MISSING,
+        query_uuid: UUID | str | _params.Missing = _params.MISSING,
     ) -> None:
         """Not available over the embedded engine; available over WebSocket."""
         raise UnsupportedFeatureError.for_method("kill", "embedded")

@@ -16,7 +16,7 @@ from uuid import UUID
 
 from surrealdb import _into, _params, _replies
 from surrealdb._generated import requests as _requests
-from surrealdb.api_types import QueryResult, Record, RecordContent, Resource, Token, Tokens
+from surrealdb.api_types import QueryResult, Record, RecordContent, Resource, Tokens
 from surrealdb.errors import ServerError
 from surrealdb.protocol import Request
 from surrealdb.values import RecordID, Table
@@ -65,21 +65,21 @@ class AsyncSurrealMethods(ABC):
         return _replies.nothing(await self._call(request), request)
 
     @overload
-    async def signup(self, credentials: Mapping[str, Any]) -> Token: ...
+    async def signup(self, credentials: Mapping[str, Any]) -> Tokens: ...
 
     @overload
-    async def signup(self, *, vars: Mapping[str, Any]) -> Token: ...
+    async def signup(self, *, vars: Mapping[str, Any]) -> Tokens: ...
 
     async def signup(
         self,
         credentials: Mapping[str, Any] | _params.Missing = _params.MISSING,
         *,
         vars: Mapping[str, Any] | _params.Missing = _params.MISSING,
-    ) -> Token:
+    ) -> Tokens:
         """Sign up a new record user through a record access method, and sign in as it.
 
-        Returns the token the server issued (`Tokens` when the access method also issues a
-        refresh token).
+        Returns `Tokens`: the access token the server issued (a `str` itself), with the refresh
+        token when the access method issues one.
 
         Args:
             credentials: `namespace`, `database`, `access` and the access method's variables,
@@ -98,24 +98,25 @@ class AsyncSurrealMethods(ABC):
         return _replies.token(await self._call(request), request)
 
     @overload
-    async def signin(self, credentials: Mapping[str, Any]) -> Token: ...
+    async def signin(self, credentials: Mapping[str, Any]) -> Tokens: ...
 
     @overload
-    async def signin(self, *, vars: Mapping[str, Any]) -> Token: ...
+    async def signin(self, *, vars: Mapping[str, Any]) -> Tokens: ...
 
     async def signin(
         self,
         credentials: Mapping[str, Any] | _params.Missing = _params.MISSING,
         *,
         vars: Mapping[str, Any] | _params.Missing = _params.MISSING,
-    ) -> Token:
+    ) -> Tokens:
         """Sign in as a root, namespace, database or record user.
 
         Accepts `username`, `password`, `namespace`, `database` and `access` (or the wire names
         `user`, `pass`, `ns`, `db`, `ac`) plus any variables of a record access method (flat, or
-        nested under `variables` as the official SDK writes them). Returns the token the server
-        issued (`Tokens` when the access method also issues a refresh token). Over HTTP the
-        token is kept by the client and sent as `Authorization: Bearer`.
+        nested under `variables` as the official SDK writes them). Returns `Tokens`: the access
+        token the server issued (a `str` itself), with the refresh token when the access method
+        issues one. Over HTTP the token is kept by the client and sent as `Authorization:
+        Bearer`.
 
         Args:
             credentials: Who signs in, for example `{'username': 'root', 'password': 'root'}`.
@@ -360,12 +361,20 @@ class AsyncSurrealMethods(ABC):
 
     @overload
     async def query_raw(
-        self, sql: str, vars: Mapping[str, Any] | None = None
+        self,
+        sql: str,
+        vars: Mapping[str, Any] | None = None,
+        *,
+        params: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]: ...
 
     @overload
     async def query_raw(
-        self, *, query: str, vars: Mapping[str, Any] | None = None
+        self,
+        *,
+        query: str,
+        vars: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]: ...
 
     async def query_raw(
@@ -374,6 +383,7 @@ class AsyncSurrealMethods(ABC):
         vars: Mapping[str, Any] | None = None,
         *,
         query: str | _params.Missing = _params.MISSING,
+        params: Mapping[str, Any] | _params.Missing | None = _params.MISSING,
     ) -> dict[str, Any]:
         """Run SurrealQL and return the server's reply as it came, as the official SDK's
         `query_raw` does.
@@ -385,17 +395,22 @@ class AsyncSurrealMethods(ABC):
 
         Args:
             sql: The SurrealQL to run. Also accepted as `query=`.
-            vars: Variables the query refers to as `$name`.
+            vars: Variables the query refers to as `$name`. Also accepted as `params=`.
 
         Transports: WebSocket, HTTP, embedded.
         """
         if query is not _params.MISSING or sql is _params.MISSING:
             sql = cast("str", _params.aliased("query_raw", "sql", sql, "query", query))
+        if params is not _params.MISSING:
+            vars = cast(
+                "Mapping[str, Any] | None",
+                _params.aliased_optional("query_raw", "vars", vars, "params", params),
+            )
         request = _requests.query_raw(sql, vars)
         try:
             result = await self._call(request)
         except ServerError as error:  # part of the reply, not raised
-            return _replies.error_reply(error)
+            return _replies.error_reply(error, request)
         return _replies.rpc_reply(result, request)
 
     @overload
@@ -926,27 +941,28 @@ class AsyncSurrealMethods(ABC):
         return _replies.uuid(await self._call(request), request)
 
     @overload
-    async def kill(self, live_id: UUID) -> None: ...
+    async def kill(self, live_id: UUID | str) -> None: ...
 
     @overload
-    async def kill(self, *, query_uuid: UUID) -> None: ...
+    async def kill(self, *, query_uuid: UUID | str) -> None: ...
 
     async def kill(
         self,
-        live_id: UUID | _params.Missing = _params.MISSING,
+        live_id: UUID | str | _params.Missing = _params.MISSING,
         *,
-        query_uuid: UUID | _params.Missing = _params.MISSING,
+        query_uuid: UUID | str | _params.Missing = _params.MISSING,
     ) -> None:
         """Stop a live query.
 
         Args:
-            live_id: The id `live` returned. Also accepted as `query_uuid=`.
+            live_id: The id `live` returned (a UUID, or its text). Also accepted as
+                `query_uuid=`.
 
         Transports: WebSocket.
         """
         if query_uuid is not _params.MISSING or live_id is _params.MISSING:
             live_id = cast(
-                "UUID", _params.aliased("kill", "live_id", live_id, "query_uuid", query_uuid)
+                "UUID | str", _params.aliased("kill", "live_id", live_id, "query_uuid", query_uuid)
             )
         request = _requests.kill(live_id)
         return _replies.nothing(await self._call(request), request)

@@ -46,16 +46,16 @@ class BlockingHttpSurrealConnection(BlockingHttpTransport, BlockingSurrealConnec
         raise UnsupportedFeatureError.for_method("live", "http")
 
     @overload
-    def kill(self, live_id: UUID) -> None: ...
+    def kill(self, live_id: UUID | str) -> None: ...
 
     @overload
-    def kill(self, *, query_uuid: UUID) -> None: ...
+    def kill(self, *, query_uuid: UUID | str) -> None: ...
 
     def kill(
         self,
-        live_id: UUID | _params.Missing = _params.MISSING,
+        live_id: UUID | str | _params.Missing = _params.MISSING,
         *,
-        query_uuid: UUID | _params.Missing = _params.MISSING,
+        query_uuid: UUID | str | _params.Missing = _params.MISSING,
     ) -> None:
         """Not available over HTTP; available over WebSocket."""
         raise UnsupportedFeatureError.for_method("kill", "http")
@@ -103,16 +103,16 @@ class BlockingEmbeddedSurrealConnection(BlockingEmbeddedTransport, BlockingSurre
         raise UnsupportedFeatureError.for_method("live", "embedded")
 
     @overload
-    def kill(self, live_id: UUID) -> None: ...
+    def kill(self, live_id: UUID | str) -> None: ...
 
     @overload
-    def kill(self, *, query_uuid: UUID) -> None: ...
+    def kill(self, *, query_uuid: UUID | str) -> None: ...
 
     def kill(
         self,
-        live_id: UUID | _params.Missing = _params.MISSING,
+        live_id: UUID | str | _params.Missing = _params.MISSING,
         *,
-        query_uuid: UUID | _params.Missing = _params.MISSING,
+        query_uuid: UUID | str | _params.Missing = _params.MISSING,
     ) -> None:
         """Not available over the embedded engine; available over WebSocket."""
         raise UnsupportedFeatureError.for_method("kill", "embedded")

@@ -191,6 +191,7 @@ METHODS: dict[str, MethodInfo] = {
         None,
         {
             "sql": "query",
+            "vars": "params",
         },
     ),
     "select": MethodInfo(

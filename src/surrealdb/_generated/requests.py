@@ -219,9 +219,9 @@ def live(table: Table | str, diff: bool = False) -> Request:
     )
 
 
-def kill(live_id: UUID) -> Request:
+def kill(live_id: UUID | str) -> Request:
     """Build the `kill` request of `kill()`."""
-    return Request("kill", [_params.uuid_value(live_id)])
+    return Request("kill", [_params.live_id(live_id)])
 
 
 def attach(session_id: UUID | None = None) -> Request:

@@ -176,6 +176,17 @@ class _ClientOptions:
             self._call_timeout.reset(token)
 
     @property
+    def token(self) -> str | None:
+        """The access token the connection's own session is signed in with; None when it is
+        signed out (the official SDK's `db.token`).
+
+        Set by `signin`, `signup`, `authenticate` and `refresh` on the connection (not on its
+        sessions), cleared by `invalidate` and `reset`. Read-only, and never in the repr: it
+        is a credential.
+        """
+        return None
+
+    @property
     def transport_kind(self) -> TransportKind:
         """The transport: "ws", "http" or "embedded"."""
         return self._url.kind
@@ -201,6 +212,48 @@ class _ClientOptions:
                 " and cannot switch to another URL; make a new connection with"
                 f" Surreal({other.display!r}) / AsyncSurreal({other.display!r})"
             )
+
+
+class BlockingSocket:
+    """`db.socket` of a blocking WebSocket connection, for code written for the official SDK.
+
+    The official SDK exposes its websockets connection as `db.socket`, and its users close the
+    connection with `db.socket.close()`. This handle does that, through the connection's own
+    `close()` (idempotent; pending calls fail, live subscriptions end). Sending or reading
+    frames around the connection would mix up its replies, so it offers neither.
+    """
+
+    __slots__ = ("_connection",)
+
+    def __init__(self, connection: BlockingRpcClient) -> None:
+        self._connection = connection
+
+    def close(self) -> None:
+        """Close the connection (`db.close()`)."""
+        self._connection.close()
+
+    def __repr__(self) -> str:
+        return f"<BlockingSocket of {self._connection.url!r}>"
+
+
+class AsyncSocket:
+    """`db.socket` of an asyncio WebSocket connection, for code written for the official SDK.
+
+    `await db.socket.close()` closes the connection through its own `close()`, as
+    `BlockingSocket` does for blocking connections; it offers nothing else.
+    """
+
+    __slots__ = ("_connection",)
+
+    def __init__(self, connection: AsyncRpcClient) -> None:
+        self._connection = connection
+
+    async def close(self) -> None:
+        """Close the connection (`await db.close()`)."""
+        await self._connection.close()
+
+    def __repr__(self) -> str:
+        return f"<AsyncSocket of {self._connection.url!r}>"
 
 
 class BlockingRpcClient(_ClientOptions, BlockingLiveQueries, ABC):

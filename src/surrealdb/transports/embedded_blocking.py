@@ -7,7 +7,7 @@ from typing import Any, Self
 
 from surrealdb.errors import ProtocolError, SurrealConnectionError
 from surrealdb.protocol import Request, decode_body, encode_envelope
-from surrealdb.reconnect import ReconnectPolicy
+from surrealdb.reconnect import TOKEN_METHODS, ReconnectPolicy, SessionReplay
 from surrealdb.transports.base import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_KEEPALIVE_INTERVAL,
@@ -44,6 +44,7 @@ class BlockingEmbeddedTransport(BlockingRpcClient):
         self._engine: Any = None
         self._lock = threading.Lock()
         self._closed = False
+        self._auth = SessionReplay(keep_credentials=False)  # only its token is used
 
     def connect(self, url: str | None = None) -> Self:
         """Open the engine (once).
@@ -74,6 +75,17 @@ class BlockingEmbeddedTransport(BlockingRpcClient):
         """Whether `close()` was called."""
         return self._closed
 
+    @property
+    def socket(self) -> None:
+        """The official SDK's `db.socket`, which is None on the embedded engine (no socket)."""
+        return None
+
+    @property
+    def token(self) -> str | None:
+        """The access token the connection's own session is signed in with (None: signed
+        out); read-only, never in the repr."""
+        return self._auth.token
+
     def _call(self, request: Request) -> Any:
         engine = self._engine or self._open_engine()
         frame = encode_envelope(request, 1)
@@ -83,7 +95,10 @@ class BlockingEmbeddedTransport(BlockingRpcClient):
             raise SurrealConnectionError(f"the embedded engine failed: {exc}") from None
         except ValueError as exc:
             raise ProtocolError(f"the embedded engine rejected the request: {exc}") from None
-        return decode_body(reply)
+        result = decode_body(reply)
+        if request.method in TOKEN_METHODS and request.session is None:
+            self._auth.record(request, result)
+        return result
 
     def close(self) -> None:
         """Close the engine. Idempotent."""

@@ -175,6 +175,12 @@ class AsyncHttpTransport(AsyncRpcClient):
         """Whether `close()` was called (HTTP requests are independent: nothing else closes)."""
         return self._closed
 
+    @property
+    def token(self) -> str | None:
+        """The token this client sends with each request (None: signed out); read-only, never
+        in the repr."""
+        return self._state.token
+
     async def _call(self, request: Request) -> Any:
         prepared = self._state.prepare(request)
         if isinstance(prepared, LocalResult):

@@ -95,6 +95,11 @@ class HttpSessionState:
             f" signed_in={signed_in}, variables={sorted(self.variables)})"
         )
 
+    @property
+    def token(self) -> str | None:
+        """The token sent as `Authorization: Bearer` (None: signed out)."""
+        return self._token
+
     def prepare(self, request: Request) -> Request | LocalResult:
         """The request to send for this call, or its result when the state answers it."""
         method, params = request.method, request.params

@@ -64,6 +64,7 @@ from surrealdb.transports.base import (
     DEFAULT_KEEPALIVE_INTERVAL,
     DEFAULT_TIMEOUT,
     AsyncRpcClient,
+    AsyncSocket,
     SSLOption,
     connection_failed,
     logger,
@@ -411,6 +412,7 @@ class AsyncWsTransport(AsyncRpcClient):
         self._reconnects = 0
         self._reconnector: asyncio.Task[None] | None = None
         self._abandoned: set[int] = set()  # ids of calls that timed out or were cancelled
+        self._socket = AsyncSocket(self)
         self._loop: asyncio.AbstractEventLoop | None = None  # where its links and tasks live
 
     # ------------------------------------------------------------------ public state
@@ -424,6 +426,20 @@ class AsyncWsTransport(AsyncRpcClient):
     def reconnects(self) -> int:
         """How many times the connection reconnected after its link dropped."""
         return self._reconnects
+
+    @property
+    def socket(self) -> AsyncSocket | None:
+        """The official SDK's `db.socket`: a handle whose `close()` closes this connection
+        (see `AsyncSocket`); None before the connection is opened and after it is closed."""
+        if self._closed or (self._link is None and not self._reconnecting and self._lost is None):
+            return None
+        return self._socket
+
+    @property
+    def token(self) -> str | None:
+        """The access token the connection's own session is signed in with (None: signed
+        out); read-only, never in the repr. After a reconnect, the token it signed in with."""
+        return self._replay.token
 
     async def connect(self, url: str | None = None) -> Self:
         """Open the WebSocket, if it is not open yet.

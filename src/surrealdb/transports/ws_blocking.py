@@ -61,6 +61,7 @@ from surrealdb.transports.base import (
     DEFAULT_TIMEOUT,
     SERVER_MESSAGE_LIMIT,
     BlockingRpcClient,
+    BlockingSocket,
     PayloadTooLargeError,
     SSLOption,
     connection_failed,
@@ -253,6 +254,7 @@ class BlockingWsTransport(BlockingRpcClient):
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._abandoned: set[int] = set()  # ids of calls that timed out or were cancelled
+        self._socket = BlockingSocket(self)
 
     # ------------------------------------------------------------------ public state
 
@@ -265,6 +267,20 @@ class BlockingWsTransport(BlockingRpcClient):
     def reconnects(self) -> int:
         """How many times the connection reconnected after its link dropped."""
         return self._reconnects
+
+    @property
+    def socket(self) -> BlockingSocket | None:
+        """The official SDK's `db.socket`: a handle whose `close()` closes this connection
+        (see `BlockingSocket`); None before the connection is opened and after it is closed."""
+        if self._closed or (self._link is None and not self._reconnecting and self._lost is None):
+            return None
+        return self._socket
+
+    @property
+    def token(self) -> str | None:
+        """The access token the connection's own session is signed in with (None: signed
+        out); read-only, never in the repr. After a reconnect, the token it signed in with."""
+        return self._replay.token
 
     def connect(self, url: str | None = None) -> Self:
         """Open the WebSocket (if not open yet) and start its background thread.
