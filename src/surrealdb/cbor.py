@@ -9,6 +9,7 @@ the value once in Python, so that plain data (the usual case) can take cbor2's f
 
 from __future__ import annotations
 
+import array
 import dataclasses
 import datetime as _dt
 import decimal
@@ -24,6 +25,7 @@ from typing import Any, Final, TypeVar
 
 import cbor2
 import msgspec
+from cbor2 import CBORTag
 
 from surrealdb.errors import SurrealError
 from surrealdb.values import (
@@ -40,6 +42,7 @@ from surrealdb.values import (
     GeometryMultiPolygon,
     GeometryPoint,
     GeometryPolygon,
+    OutOfRangeDatetime,
     Range,
     RecordID,
     SurrealNone,
@@ -47,7 +50,7 @@ from surrealdb.values import (
     Table,
 )
 
-__all__ = ["CBORDecodeFailed", "UnencodableValueError", "decode", "encode"]
+__all__ = ["CBORDecodeFailed", "CBORTag", "UnencodableValueError", "decode", "encode"]
 
 # SurrealDB's CBOR tags.
 TAG_DATETIME_ISO: Final = 0
@@ -158,7 +161,7 @@ def _encode_record_id(encoder: cbor2.CBOREncoder, value: RecordID) -> None:
     encoder.encode(value.id)
 
 
-def _encode_datetime(encoder: cbor2.CBOREncoder, value: Datetime) -> None:
+def _encode_datetime(encoder: cbor2.CBOREncoder, value: Datetime | OutOfRangeDatetime) -> None:
     # Always both elements: the engine rejects the short forms [] and [s] for datetimes.
     encoder.write(_DATETIME_HEAD)
     encoder.encode(value.seconds)
@@ -173,9 +176,10 @@ def _encode_py_datetime(encoder: cbor2.CBOREncoder, value: _dt.datetime) -> None
 
 
 def _encode_duration(encoder: cbor2.CBOREncoder, value: Duration) -> None:
+    seconds, nanoseconds = divmod(value.elapsed, 1_000_000_000)
     encoder.write(_DURATION_HEAD)
-    encoder.encode(value.seconds)
-    encoder.encode(value.nanoseconds)
+    encoder.encode(seconds)
+    encoder.encode(nanoseconds)
 
 
 def _encode_timedelta(encoder: cbor2.CBOREncoder, value: _dt.timedelta) -> None:
@@ -298,6 +302,7 @@ _ENCODERS: Final[dict[type, _EncoderHook]] = {
     Table: _encode_table,
     RecordID: _encode_record_id,
     Datetime: _encode_datetime,
+    OutOfRangeDatetime: _encode_datetime,
     _dt.datetime: _encode_py_datetime,
     Duration: _encode_duration,
     _dt.timedelta: _encode_timedelta,
@@ -394,7 +399,8 @@ _dumps: Final = cbor2.dumps
 # that cbor2 could encode differently (a Table's name is checked in _is_plain). An int is
 # plain only inside the server's range (checked where it is met).
 _PLAIN_LEAF_TYPES: Final = frozenset(
-    {str, int, float, bool, type(None), bytes, uuid.UUID, SurrealNone, Datetime, Duration}
+    {str, int, float, bool, type(None), bytes, uuid.UUID, SurrealNone}
+    | {Datetime, OutOfRangeDatetime, Duration}
 )
 # Deeper values take the exact path, whose check reports cycles and too deep nesting. Even a
 # plain value this deep (a record id counts three levels) stays far below MAX_NESTING.
@@ -890,8 +896,29 @@ def _decode_record_id(value: Any) -> RecordID:
     return RecordID._trusted(table, key)
 
 
-def _decode_datetime(value: Any) -> Datetime:
-    return Datetime(*value) if value else Datetime(0)  # [] is the epoch itself
+def _seconds_and_nanoseconds(value: Any) -> tuple[int, int]:
+    """The content of tags 12 and 14: [seconds, nanoseconds], [seconds] or [] (zero)."""
+    if len(value) > 2:
+        raise ValueError("expected at most [seconds, nanoseconds]")
+    seconds, nanoseconds = (*value, 0, 0)[:2]
+    if type(seconds) is not int or type(nanoseconds) is not int:
+        raise TypeError("seconds and nanoseconds must be ints")
+    if not 0 <= nanoseconds < 1_000_000_000:
+        raise ValueError("nanoseconds must be in [0, 1e9)")
+    return seconds, nanoseconds
+
+
+def _decode_datetime(value: Any) -> Datetime | OutOfRangeDatetime:
+    seconds, nanoseconds = _seconds_and_nanoseconds(value)
+    try:
+        return Datetime(seconds, nanoseconds)
+    except ValueError:  # a year Python's datetime does not hold: keep it exactly
+        return OutOfRangeDatetime(seconds, nanoseconds)
+
+
+def _decode_duration(value: Any) -> Duration:
+    seconds, nanoseconds = _seconds_and_nanoseconds(value)
+    return Duration(seconds * 1_000_000_000 + nanoseconds)
 
 
 def _decode_file(value: Any) -> File:
@@ -941,7 +968,7 @@ _TAG_DECODERS: Final[dict[int, _Decoder]] = {
     TAG_DECIMAL: decimal.Decimal,
     TAG_DATETIME: _decode_datetime,
     TAG_DURATION_STRING: Duration.parse,
-    TAG_DURATION: lambda value: Duration(*value),
+    TAG_DURATION: _decode_duration,
     TAG_FILE: _decode_file,
     TAG_GEOMETRY_POINT: _decode_point,
     TAG_GEOMETRY_LINE: _shape_decoder(GeometryLine),
@@ -1023,9 +1050,47 @@ def decode(data: bytes) -> tuple[Any, list[int]]:
 
 _loads: Final = cbor2.loads
 _new_object: Final = object.__new__
-# Structs have __copy__ (C), though msgspec's type stubs leave it out.
-_copy_epoch: Final[Callable[[], Datetime]] = Datetime(0).__copy__  # type: ignore[attr-defined]
-_force_setattr: Final = msgspec.structs.force_setattr
+
+# Tag 12's fast path builds a Datetime from the 10 bytes datetime pickles itself as (year in 2
+# bytes, month, day, hour, minute, second, microsecond in 3), made as one int: the date's
+# bits by day (cached) and the time of day's from a table. A third of the cost of computing
+# the fields, and datetime.__new__ takes the state without checking them again.
+_new_datetime: Final[Callable[..., Datetime]] = _dt.datetime.__new__
+_UTC: Final = _dt.UTC
+# The bits of each second of the day, filled by the first _date_bits call (a few ms, so not
+# at import); the fast path reads it only after a cache hit, so always filled.
+_TIME_OF_DAY_BITS: Final = array.array("Q")
+_time_of_day_lock: Final = threading.Lock()
+_date_bits_by_day: Final[dict[int, int]] = {}
+_DATE_CACHE_SIZE: Final = 100_000
+_EPOCH_ORDINAL: Final = _dt.date(1970, 1, 1).toordinal()
+
+
+def _fill_time_of_day_bits() -> None:
+    with _time_of_day_lock:
+        if _TIME_OF_DAY_BITS:
+            return
+        seconds = [second << 24 for second in range(60)]
+        for hour in range(24):
+            for minute in range(60):
+                base = (hour << 16 | minute << 8) << 24
+                _TIME_OF_DAY_BITS.extend([base | second for second in seconds])
+
+
+def _date_bits(days: int) -> int:
+    """The year, month and day bits of the datetime state of a day counted from the epoch,
+    cached; 0 outside Python's years 1 to 9999."""
+    if not _TIME_OF_DAY_BITS:
+        _fill_time_of_day_bits()
+    try:
+        date = _dt.date.fromordinal(days + _EPOCH_ORDINAL)
+    except (ValueError, OverflowError):
+        return 0
+    if len(_date_bits_by_day) >= _DATE_CACHE_SIZE:
+        _date_bits_by_day.clear()
+    bits = date.year << 64 | date.month << 56 | date.day << 48
+    _date_bits_by_day[days] = bits
+    return bits
 
 
 class _DecodingState(threading.local):
@@ -1065,12 +1130,14 @@ def _decode_tag(tag: cbor2.CBORTag, immutable: bool) -> Any:
         if type(value) is tuple and len(value) == 2:
             seconds, nanoseconds = value
             if type(seconds) is int and type(nanoseconds) is int and 0 <= nanoseconds < 10**9:
-                # Checked above, so without Datetime.__post_init__: a copy of the epoch with
-                # both fields set costs a third of the constructor.
-                moment = _copy_epoch()
-                _force_setattr(moment, "seconds", seconds)
-                _force_setattr(moment, "nanoseconds", nanoseconds)
-                return moment
+                days, second_of_day = divmod(seconds, 86_400)
+                date_bits = _date_bits_by_day.get(days) or _date_bits(days)
+                if date_bits:  # else a year Python cannot hold: see _decode_datetime
+                    state = date_bits | _TIME_OF_DAY_BITS[second_of_day] | nanoseconds // 1000
+                    moment = _new_datetime(Datetime, state.to_bytes(10), _UTC)
+                    moment._seconds = seconds
+                    moment._nanoseconds = nanoseconds
+                    return moment
     decoder = _TAG_DECODERS.get(number)
     if decoder is not None:
         try:

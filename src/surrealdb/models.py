@@ -748,7 +748,9 @@ _LITERAL_TYPES: Final[dict[str, PyType]] = {
     "record": Scalar("RecordID"),
 }
 # msgspec allows at most one of each of these kinds of type in a union.
-_OBJECT_LIKE: Final = frozenset({"Datetime", "Duration", "Range", "File", *_GEOMETRIES.values()})
+_OBJECT_LIKE: Final = frozenset({"Duration", "Range", "File", *_GEOMETRIES.values()})
+# Classes msgspec takes as custom types, which a union may only pair with None.
+_CUSTOM_CLASSES: Final = frozenset({"RecordID", "Datetime"})
 _STR_LIKE: Final = frozenset({"str", "bytes", "Decimal", "UUID"})
 _HASHABLE: Final = frozenset(
     {"str", "int", "float", "bool", "bytes", "None", "Decimal", "UUID"}
@@ -760,7 +762,7 @@ def _union_type(types: Iterable[PyType]) -> PyType:
     """The union of some types, simplified, or ``Any`` when msgspec could not decode it.
 
     msgspec accepts at most one str-like, one object-like (Struct, dict) and one array-like
-    type in a union, and a custom class (``RecordID``) only with ``None``.
+    type in a union, and a custom class (``RecordID``, ``Datetime``) only with ``None``.
     """
     flat: list[PyType] = []
     for item in types:
@@ -800,7 +802,7 @@ def _union_type(types: Iterable[PyType]) -> PyType:
         isinstance(member, LiteralOf) and any(isinstance(value, str) for value in member.values)
         for member in values
     )
-    if ("RecordID" in names and len(values) > 1) or objects > 1 or strings > 1:
+    if (not _CUSTOM_CLASSES.isdisjoint(names) and len(values) > 1) or objects > 1 or strings > 1:
         return ANY
     return UnionOf(tuple(flat))
 

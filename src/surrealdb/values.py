@@ -14,8 +14,20 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import UTC, timedelta
 from datetime import datetime as _PyDatetime
+from datetime import tzinfo as _TzInfo
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, ClassVar, Final, Self, TypeAlias, get_args, overload
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Final,
+    Self,
+    SupportsIndex,
+    TypeAlias,
+    TypeVar,
+    get_args,
+    overload,
+)
 
 import msgspec
 from msgspec.structs import force_setattr
@@ -42,6 +54,7 @@ __all__ = [
     "GeometryMultiPolygon",
     "GeometryPoint",
     "GeometryPolygon",
+    "OutOfRangeDatetime",
     "Range",
     "RecordID",
     "RecordIdKey",
@@ -147,88 +160,156 @@ _DURATION_UNITS_NS: Final[dict[str, int]] = {
 _DURATION_PART: Final = re.compile(r"(\d+)(ns|us|µs|μs|ms|s|m|h|d|w|y)")
 _DURATION_TEXT: Final = re.compile(r"(?:\d+(?:ns|us|µs|μs|ms|s|m|h|d|w|y))+")
 
-# Units used by str(Duration), largest first, as (suffix, seconds) then (suffix, nanoseconds).
-_DURATION_SECOND_UNITS: Final = (
-    ("y", 365 * _SECONDS_PER_DAY),
-    ("w", 7 * _SECONDS_PER_DAY),
-    ("d", _SECONDS_PER_DAY),
-    ("h", 3_600),
-    ("m", 60),
-    ("s", 1),
+# Units used by str(Duration), largest first, as (suffix, nanoseconds).
+_DURATION_STR_UNITS: Final = (
+    ("y", _DURATION_UNITS_NS["y"]),
+    ("w", _DURATION_UNITS_NS["w"]),
+    ("d", _DURATION_UNITS_NS["d"]),
+    ("h", _DURATION_UNITS_NS["h"]),
+    ("m", _DURATION_UNITS_NS["m"]),
+    ("s", _NS_PER_SECOND),
+    ("ms", 1_000_000),
+    ("µs", 1_000),
+    ("ns", 1),
 )
-_DURATION_SUBSECOND_UNITS: Final = (("ms", 1_000_000), ("µs", 1_000), ("ns", 1))
-
-
-def _check_ints(seconds: object, nanoseconds: object) -> None:
-    if type(seconds) is not int or type(nanoseconds) is not int:
-        raise TypeError(
-            "seconds and nanoseconds must be ints, "
-            f"got {type(seconds).__name__} and {type(nanoseconds).__name__}"
-        )
+# Units of the official SDK's Duration.to_string(), which spells microseconds "us".
+_DURATION_LARGEST_UNITS: Final = (*_DURATION_STR_UNITS[:7], ("us", 1_000), ("ns", 1))
+# SurrealDB durations are u64 seconds plus nanoseconds.
+_DURATION_MAX_NS: Final = (2**64 - 1) * _NS_PER_SECOND + _NS_PER_SECOND - 1
 
 
 class Duration(msgspec.Struct, frozen=True, order=True, gc=False):
-    """A non-negative SurrealDB duration with nanosecond precision (CBOR tag 14).
+    """A SurrealDB duration: ``elapsed`` nanoseconds, never negative (CBOR tag 14).
 
-    ``nanoseconds`` is normalised into ``[0, 1e9)`` by carrying into ``seconds``, so equal
-    durations always have equal fields (and therefore equal hashes and correct ordering).
+    As in the official SDK, ``Duration(n)`` is ``n`` nanoseconds and the unit properties
+    (``seconds``, ``minutes``, ... ``nanoseconds``) are the whole duration in that unit,
+    rounded down. ``Duration.parse(seconds, nanoseconds)`` builds one from the two parts the
+    engine sends. It is not a ``datetime.timedelta``: that type stops at microseconds and
+    about 2.7 million years, and its ``seconds`` and ``microseconds`` are parts of the
+    value, not totals (see ``to_timedelta`` and ``from_timedelta``).
     """
 
-    seconds: int = 0
-    nanoseconds: int = 0
+    elapsed: int = 0
 
     def __post_init__(self) -> None:
-        if type(self.seconds) is not int or type(self.nanoseconds) is not int:
-            _check_ints(self.seconds, self.nanoseconds)
-        if not 0 <= self.nanoseconds < _NS_PER_SECOND:
-            carry, nanoseconds = divmod(self.nanoseconds, _NS_PER_SECOND)
-            force_setattr(self, "seconds", self.seconds + carry)
-            force_setattr(self, "nanoseconds", nanoseconds)
-        if self.seconds < 0:
-            raise InvalidDurationError("SurrealDB durations cannot be negative")
+        if type(self.elapsed) is not int:
+            raise TypeError(f"Duration takes whole nanoseconds, got {type(self.elapsed).__name__}")
+        if not 0 <= self.elapsed <= _DURATION_MAX_NS:
+            if self.elapsed < 0:
+                raise InvalidDurationError("SurrealDB durations cannot be negative")
+            raise InvalidDurationError(
+                "SurrealDB durations hold at most 2**64 - 1 seconds and 999999999 nanoseconds"
+            )
 
     @classmethod
-    def parse(cls, text: str) -> Duration:
-        """Parse SurrealQL duration text such as ``1h5m30s1ms`` (units ns us µs ms s m h d w y)."""
-        if not _DURATION_TEXT.fullmatch(text):
-            raise InvalidDurationError(f"invalid duration: {text!r}")
+    def parse(cls, value: str | int, nanoseconds: int = 0) -> Duration:
+        """Read SurrealQL duration text (``1h5m30s1ms``), or a number of seconds.
+
+        Units: ns us µs ms s m h d w y. ``nanoseconds`` is added to the result, so
+        ``Duration.parse(seconds, nanoseconds)`` builds a duration from its two parts.
+        """
+        if isinstance(value, int) and not isinstance(value, bool):
+            return cls(value * _NS_PER_SECOND + nanoseconds)
+        if not isinstance(value, str) or not _DURATION_TEXT.fullmatch(value):
+            raise InvalidDurationError(
+                f"Invalid duration format: {value} (expected SurrealQL duration text such as"
+                " 1h30m, with the units ns us µs ms s m h d w y, or a number of seconds)"
+            )
         total = sum(
-            int(amount) * _DURATION_UNITS_NS[unit] for amount, unit in _DURATION_PART.findall(text)
+            int(amount) * _DURATION_UNITS_NS[unit] for amount, unit in _DURATION_PART.findall(value)
         )
-        return cls.from_nanoseconds(total)
+        return cls(total + nanoseconds)
 
     @classmethod
     def from_nanoseconds(cls, nanoseconds: int) -> Duration:
-        """Build a duration from a total number of nanoseconds."""
-        seconds, rest = divmod(nanoseconds, _NS_PER_SECOND)
-        return cls(seconds, rest)
+        """Build a duration from a total number of nanoseconds (the same as ``Duration(n)``)."""
+        return cls(nanoseconds)
 
     @classmethod
     def from_timedelta(cls, delta: timedelta) -> Duration:
         """Convert a (non-negative) ``datetime.timedelta`` exactly."""
-        return cls(delta.days * _SECONDS_PER_DAY + delta.seconds, delta.microseconds * 1_000)
+        seconds = delta.days * _SECONDS_PER_DAY + delta.seconds
+        return cls(seconds * _NS_PER_SECOND + delta.microseconds * 1_000)
 
     def to_timedelta(self) -> timedelta:
         """Convert to ``datetime.timedelta``, truncating to microseconds."""
-        return timedelta(seconds=self.seconds, microseconds=self.nanoseconds // 1_000)
+        return timedelta(microseconds=self.elapsed // 1_000)
+
+    def get_seconds_and_nano(self) -> tuple[int, int]:
+        """The whole seconds and the nanoseconds left over, as the engine encodes them."""
+        return divmod(self.elapsed, _NS_PER_SECOND)
+
+    def to_compact(self) -> list[int]:
+        """``[seconds]``, the official SDK's compact form (it leaves out the nanoseconds)."""
+        return [self.elapsed // _NS_PER_SECOND]
+
+    def to_string(self) -> str:
+        """The duration in its largest whole unit, rounded down (``1h30m`` gives ``1h``).
+
+        The official SDK's form; ``str()`` gives the exact SurrealQL text instead.
+        """
+        for suffix, size in _DURATION_LARGEST_UNITS:
+            if self.elapsed >= size:
+                return f"{self.elapsed // size}{suffix}"
+        return "0ns"
 
     @property
     def total_nanoseconds(self) -> int:
-        """The whole duration in nanoseconds."""
-        return self.seconds * _NS_PER_SECOND + self.nanoseconds
+        """The whole duration in nanoseconds (``elapsed``)."""
+        return self.elapsed
+
+    @property
+    def nanoseconds(self) -> int:
+        """The whole duration in nanoseconds (``elapsed``)."""
+        return self.elapsed
+
+    @property
+    def microseconds(self) -> int:
+        """The whole duration in microseconds, rounded down."""
+        return self.elapsed // 1_000
+
+    @property
+    def milliseconds(self) -> int:
+        """The whole duration in milliseconds, rounded down."""
+        return self.elapsed // 1_000_000
+
+    @property
+    def seconds(self) -> int:
+        """The whole duration in seconds, rounded down."""
+        return self.elapsed // _NS_PER_SECOND
+
+    @property
+    def minutes(self) -> int:
+        """The whole duration in minutes, rounded down."""
+        return self.elapsed // _DURATION_UNITS_NS["m"]
+
+    @property
+    def hours(self) -> int:
+        """The whole duration in hours, rounded down."""
+        return self.elapsed // _DURATION_UNITS_NS["h"]
+
+    @property
+    def days(self) -> int:
+        """The whole duration in days, rounded down."""
+        return self.elapsed // _DURATION_UNITS_NS["d"]
+
+    @property
+    def weeks(self) -> int:
+        """The whole duration in weeks, rounded down."""
+        return self.elapsed // _DURATION_UNITS_NS["w"]
+
+    @property
+    def years(self) -> int:
+        """The whole duration in 365-day years, rounded down."""
+        return self.elapsed // _DURATION_UNITS_NS["y"]
 
     def __str__(self) -> str:
         """The canonical compact SurrealQL form, as SurrealDB prints it (``1h5m``, ``0ns``)."""
-        if self.seconds == 0 and self.nanoseconds == 0:
+        if self.elapsed == 0:
             return "0ns"
         parts: list[str] = []
-        rest = self.seconds
-        for suffix, size in _DURATION_SECOND_UNITS:
-            amount, rest = divmod(rest, size)
-            if amount:
-                parts.append(f"{amount}{suffix}")
-        rest = self.nanoseconds
-        for suffix, size in _DURATION_SUBSECOND_UNITS:
+        rest = self.elapsed
+        for suffix, size in _DURATION_STR_UNITS:
             amount, rest = divmod(rest, size)
             if amount:
                 parts.append(f"{amount}{suffix}")
@@ -242,6 +323,10 @@ _ISO_DATETIME: Final = re.compile(
 )
 _PY_EPOCH: Final = _PyDatetime(1970, 1, 1, tzinfo=UTC)
 _PY_EPOCH_NAIVE: Final = _PyDatetime(1970, 1, 1)
+_PY_MIN_SECONDS: Final = -62_135_596_800  # 0001-01-01T00:00:00Z
+_PY_MAX_SECONDS: Final = 253_402_300_799  # 9999-12-31T23:59:59Z
+_new_datetime: Final = _PyDatetime.__new__
+_datetime_state: Final = _PyDatetime.__reduce__
 
 
 def _days_from_civil(year: int, month: int, day: int) -> int:
@@ -269,82 +354,380 @@ def _civil_from_days(days: int) -> tuple[int, int, int]:
     return year_of_era + era * 400 + (month <= 2), month, day
 
 
-class Datetime(msgspec.Struct, frozen=True, order=True, gc=False):
-    """A UTC instant with nanosecond precision (CBOR tag 12).
+def _parse_iso(text: str) -> tuple[int, int]:
+    """(seconds since the epoch, nanoseconds) of ISO 8601 / RFC 3339 text, any year.
 
-    Python's ``datetime`` stops at microseconds; SurrealDB keeps nanoseconds, so decoded
-    datetimes use this type to round-trip exactly. ``seconds`` counts from the Unix epoch and
-    ``nanoseconds`` is normalised into ``[0, 1e9)``.
+    A missing offset means UTC; up to 9 fraction digits are kept, more are truncated.
+    """
+    match = _ISO_DATETIME.fullmatch(text.strip())
+    if match is None:
+        raise ValueError(f"invalid datetime: {text!r}")
+    year, month, day = int(match["year"]), int(match["month"]), int(match["day"])
+    hour, minute = int(match["hour"] or 0), int(match["minute"] or 0)
+    second = int(match["second"] or 0)
+    days = _days_from_civil(year, month, day)
+    if _civil_from_days(days) != (year, month, day) or hour > 23 or minute > 59 or second > 59:
+        raise ValueError(f"invalid datetime: {text!r}")
+    seconds = days * _SECONDS_PER_DAY + hour * 3_600 + minute * 60 + second
+    if match["sign"] is not None:
+        offset = int(match["offset_hours"]) * 3_600 + int(match["offset_minutes"]) * 60
+        seconds += -offset if match["sign"] == "+" else offset
+    fraction = match["fraction"] or ""
+    return seconds, int(fraction[:9].ljust(9, "0"))
+
+
+def _format_iso(seconds: int, nanoseconds: int) -> str:
+    """RFC 3339 in UTC with ``Z``, as SurrealDB writes it: a 0, 3, 6 or 9 digit fraction."""
+    days, second_of_day = divmod(seconds, _SECONDS_PER_DAY)
+    year, month, day = _civil_from_days(days)
+    hour, rest = divmod(second_of_day, 3_600)
+    minute, second = divmod(rest, 60)
+    # As the engine writes years: a sign outside 0 to 9999, and at least four digits.
+    year_text = f"{year:04d}" if 0 <= year <= 9999 else f"{'-' if year < 0 else '+'}{abs(year):04d}"
+    text = f"{year_text}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}"
+    if nanoseconds == 0:
+        fraction = ""
+    elif nanoseconds % 1_000_000 == 0:
+        fraction = f".{nanoseconds // 1_000_000:03d}"
+    elif nanoseconds % 1_000 == 0:
+        fraction = f".{nanoseconds // 1_000:06d}"
+    else:
+        fraction = f".{nanoseconds:09d}"
+    return f"{text}{fraction}Z"
+
+
+def _epoch_parts(seconds: int, nanoseconds: int = 0) -> tuple[int, int]:
+    """The arguments of ``Datetime(seconds, nanoseconds)``, checked and normalised."""
+    if type(seconds) is not int or type(nanoseconds) is not int:
+        raise TypeError(
+            "seconds and nanoseconds must be ints, "
+            f"got {type(seconds).__name__} and {type(nanoseconds).__name__}"
+        )
+    carry, nanoseconds = divmod(nanoseconds, _NS_PER_SECOND)
+    return seconds + carry, nanoseconds
+
+
+def _out_of_range(seconds: int, nanoseconds: int) -> ValueError:
+    return ValueError(
+        f"datetime {_format_iso(seconds, nanoseconds)} is outside the years 1 to 9999 that"
+        " Python's datetime holds; SurrealDB values outside them decode as"
+        " surrealdb.OutOfRangeDatetime, which keeps them exactly"
+    )
+
+
+# Keywords that make Datetime(...) take datetime.datetime's arguments (and nanosecond).
+_DATETIME_KEYWORDS: Final = frozenset(
+    {"year", "month", "day", "hour", "minute", "second", "microsecond", "tzinfo", "fold"}
+    | {"nanosecond"}
+)
+
+
+class Datetime(_PyDatetime):
+    """A ``datetime.datetime`` that keeps SurrealDB's nanoseconds (CBOR tag 12).
+
+    SurrealDB datetimes have nanoseconds, Python's stop at microseconds, so decoded datetimes
+    are this subclass (as pandas' ``Timestamp`` is): ``isinstance(value, datetime)``,
+    arithmetic, ``strftime`` and ``datetime`` fields of models work, and the value still
+    round-trips exactly. ``nanosecond`` holds the digits below ``microsecond`` (0 to 999);
+    comparisons, hashing, ``isoformat``/``str`` (nine fraction digits when they are not zero)
+    and ``+``/``-`` with a ``timedelta`` or a ``Duration`` keep them. ``datetime - datetime``
+    is a ``timedelta`` of the microsecond fields, as in Python.
+
+    Built three ways: ``Datetime("2025-02-03T12:30:45.123456789Z")`` (ISO 8601, as in the
+    official SDK; a missing offset means UTC), ``Datetime(seconds, nanoseconds)`` (from the
+    Unix epoch, in UTC) and ``Datetime(year, month, day, ..., tzinfo, nanosecond=0)`` (as
+    ``datetime.datetime``, which its methods use too). Decoded values are in UTC. Python's
+    datetimes hold the years 1 to 9999 only; the engine's go about 262,000 years either way,
+    and those outside decode as ``OutOfRangeDatetime`` instead of failing the reply.
+    """
+
+    __slots__ = ("_nanoseconds", "_seconds")
+    _seconds: int
+    _nanoseconds: int
+
+    @overload
+    def __new__(cls, text: str, /) -> Self: ...
+    @overload
+    def __new__(cls, seconds: int, nanoseconds: int = 0) -> Self: ...
+    @overload
+    def __new__(
+        cls,
+        year: int,
+        month: int,
+        day: int,
+        hour: int = 0,
+        minute: int = 0,
+        second: int = 0,
+        microsecond: int = 0,
+        tzinfo: _TzInfo | None = None,
+        *,
+        fold: int = 0,
+        nanosecond: int = 0,
+    ) -> Self: ...
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self:
+        if len(args) >= 3 or not _DATETIME_KEYWORDS.isdisjoint(kwargs):
+            nanosecond = kwargs.pop("nanosecond", 0)
+            return _set_instant(_new_datetime(cls, *args, **kwargs), nanosecond)
+        if len(args) == 1 and not kwargs and isinstance(args[0], str):
+            return cls._from_epoch(*_parse_iso(args[0]))
+        if args and type(args[0]) is bytes:  # datetime's pickled state
+            return _set_instant(_new_datetime(cls, *args, **kwargs), 0)
+        return cls._from_epoch(*_epoch_parts(*args, **kwargs))
+
+    @classmethod
+    def _from_epoch(cls, seconds: int, nanoseconds: int) -> Self:
+        """The UTC datetime ``seconds`` and ``nanoseconds`` (in [0, 1e9)) after the epoch."""
+        if not _PY_MIN_SECONDS <= seconds <= _PY_MAX_SECONDS:
+            raise _out_of_range(seconds, nanoseconds)
+        plain = _PY_EPOCH + timedelta(0, seconds, nanoseconds // 1_000)
+        moment = _new_datetime(cls, *_datetime_state(plain)[1])
+        moment._seconds = seconds
+        moment._nanoseconds = nanoseconds
+        return moment
+
+    @classmethod
+    def now(cls, tz: _TzInfo | None = UTC) -> Self:
+        """The current time with the clock's full (nanosecond) resolution, in UTC by default.
+
+        ``tz=None`` gives naive local time, as ``datetime.now()`` does.
+        """
+        moment = cls._from_epoch(*divmod(time.time_ns(), _NS_PER_SECOND))
+        if tz is UTC:
+            return moment
+        if tz is None:
+            return moment.astimezone().replace(tzinfo=None)
+        return moment.astimezone(tz)
+
+    @classmethod
+    def from_datetime(cls, value: _PyDatetime) -> Datetime:
+        """Convert a ``datetime.datetime`` to a UTC ``Datetime``; naive means UTC."""
+        if isinstance(value, Datetime):
+            return cls._from_epoch(value._seconds, value._nanoseconds)
+        delta = value - (_PY_EPOCH_NAIVE if value.tzinfo is None else _PY_EPOCH)
+        return cls._from_epoch(
+            delta.days * _SECONDS_PER_DAY + delta.seconds, delta.microseconds * 1_000
+        )
+
+    def to_datetime(self) -> _PyDatetime:
+        """A plain aware UTC ``datetime.datetime``, truncated to microseconds."""
+        return _PY_EPOCH + timedelta(0, self._seconds, self._nanoseconds // 1_000)
+
+    @classmethod
+    def parse(cls, text: str) -> Datetime:
+        """Parse an ISO 8601 / RFC 3339 datetime, keeping up to 9 fraction digits.
+
+        A missing offset means UTC. Digits beyond nanoseconds are truncated. The result is
+        in UTC.
+        """
+        return cls._from_epoch(*_parse_iso(text))
+
+    @property
+    def seconds(self) -> int:
+        """Whole seconds since the Unix epoch (a naive value counts as UTC)."""
+        return self._seconds
+
+    @property
+    def nanoseconds(self) -> int:
+        """The nanoseconds after ``seconds``, from 0 to 999,999,999."""
+        return self._nanoseconds
+
+    @property
+    def nanosecond(self) -> int:
+        """The nanoseconds after ``microsecond``, from 0 to 999 (as pandas' ``Timestamp``)."""
+        return self._nanoseconds % 1_000
+
+    @property
+    def dt(self) -> str:
+        """RFC 3339 text in UTC, as SurrealDB writes it (the official SDK's attribute)."""
+        return _format_iso(self._seconds, self._nanoseconds)
+
+    def isoformat(self, sep: str = "T", timespec: str = "auto") -> str:
+        """As ``datetime.isoformat``, with nine fraction digits when ``nanosecond`` is set.
+
+        ``timespec="nanoseconds"`` always gives nine digits.
+        """
+        nanosecond = self._nanoseconds % 1_000
+        if timespec == "nanoseconds" or (timespec == "auto" and nanosecond):
+            text = _PyDatetime.isoformat(self, sep, "microseconds")
+            return f"{text[:26]}{nanosecond:03d}{text[26:]}"  # after the 6 microsecond digits
+        return _PyDatetime.isoformat(self, sep, timespec)
+
+    def __str__(self) -> str:
+        return self.isoformat(" ")
+
+    def __repr__(self) -> str:
+        text = _PyDatetime.__repr__(self)
+        nanosecond = self._nanoseconds % 1_000
+        return f"{text[:-1]}, nanosecond={nanosecond})" if nanosecond else text
+
+    def replace(  # type: ignore[override]
+        self,
+        year: int | None = None,
+        month: int | None = None,
+        day: int | None = None,
+        hour: int | None = None,
+        minute: int | None = None,
+        second: int | None = None,
+        microsecond: int | None = None,
+        tzinfo: _TzInfo | bool | None = True,
+        *,
+        fold: int | None = None,
+        nanosecond: int | None = None,
+    ) -> Self:
+        """As ``datetime.replace``, keeping ``nanosecond`` unless it is given."""
+        changes: dict[str, Any] = {
+            name: value
+            for name, value in (
+                ("year", year),
+                ("month", month),
+                ("day", day),
+                ("hour", hour),
+                ("minute", minute),
+                ("second", second),
+                ("microsecond", microsecond),
+                ("fold", fold),
+            )
+            if value is not None
+        }
+        if tzinfo is not True:
+            changes["tzinfo"] = tzinfo
+        moment = _PyDatetime.replace(self, **changes)
+        keep = self._nanoseconds % 1_000 if nanosecond is None else nanosecond
+        return _set_instant(moment, keep)
+
+    def astimezone(self, tz: _TzInfo | None = None) -> Self:
+        """As ``datetime.astimezone``, keeping ``nanosecond``."""
+        moment = _PyDatetime.astimezone(self, tz)
+        return moment if moment is self else _set_instant(moment, self._nanoseconds % 1_000)
+
+    def __add__(self, other: timedelta | Duration) -> Self:
+        """Add a ``timedelta`` or a ``Duration`` exactly: the result is a ``Datetime``."""
+        moment: Self = self._shift(other, 1)
+        return moment
+
+    __radd__ = __add__
+
+    @overload  # type: ignore[override]
+    def __sub__(self, other: timedelta | Duration) -> Self: ...
+    @overload
+    def __sub__(self, other: _PyDatetime) -> timedelta: ...
+    def __sub__(self, other: Any) -> Any:
+        """Subtract a ``timedelta`` or ``Duration`` exactly (a ``Datetime``), or a datetime.
+
+        ``Datetime - datetime`` is a ``timedelta`` of the microsecond fields, as in Python.
+        """
+        if isinstance(other, _PyDatetime):
+            return _PyDatetime.__sub__(self, other)
+        return self._shift(other, -1)
+
+    def _shift(self, other: object, sign: int) -> Any:
+        """``self + sign * other`` for a ``timedelta`` or ``Duration``, to the nanosecond."""
+        if isinstance(other, Duration):
+            microseconds, nanoseconds = divmod(other.elapsed, 1_000)
+            other = timedelta(microseconds=microseconds)
+        elif isinstance(other, timedelta):
+            nanoseconds = 0
+        else:
+            return NotImplemented
+        carry, nanosecond = divmod(self._nanoseconds % 1_000 + sign * nanoseconds, 1_000)
+        moment = _PyDatetime.__add__(self, sign * other + timedelta(microseconds=carry))
+        return _set_instant(moment, nanosecond)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _PyDatetime):
+            return NotImplemented
+        nanosecond = self._nanoseconds % 1_000
+        return _PyDatetime.__eq__(self, other) and nanosecond == _nanosecond_of(other)
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, _PyDatetime):
+            return NotImplemented
+        if _PyDatetime.__eq__(self, other):
+            return self._nanoseconds % 1_000 < _nanosecond_of(other)
+        return _PyDatetime.__lt__(self, other)
+
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, _PyDatetime):
+            return NotImplemented
+        if _PyDatetime.__eq__(self, other):
+            return self._nanoseconds % 1_000 <= _nanosecond_of(other)
+        return _PyDatetime.__lt__(self, other)
+
+    def __gt__(self, other: object) -> bool:
+        if not isinstance(other, _PyDatetime):
+            return NotImplemented
+        if _PyDatetime.__eq__(self, other):
+            return self._nanoseconds % 1_000 > _nanosecond_of(other)
+        return _PyDatetime.__gt__(self, other)
+
+    def __ge__(self, other: object) -> bool:
+        if not isinstance(other, _PyDatetime):
+            return NotImplemented
+        if _PyDatetime.__eq__(self, other):
+            return self._nanoseconds % 1_000 >= _nanosecond_of(other)
+        return _PyDatetime.__gt__(self, other)
+
+    def __hash__(self) -> int:
+        nanosecond = self._nanoseconds % 1_000
+        plain = _PyDatetime.__hash__(self)
+        return hash((plain, nanosecond)) if nanosecond else plain
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[Any, ...]:
+        state = _PyDatetime.__reduce_ex__(self, protocol)[1]
+        return (_restore_datetime, (type(self), state, self._nanoseconds % 1_000))
+
+
+def _nanosecond_of(value: _PyDatetime) -> int:
+    return value._nanoseconds % 1_000 if isinstance(value, Datetime) else 0
+
+
+def _set_instant(moment: _Moment, nanosecond: int) -> _Moment:
+    """Fill a new ``Datetime``'s slots from its fields and the nanoseconds below them."""
+    if type(nanosecond) is not int or not 0 <= nanosecond < 1_000:
+        raise ValueError(f"nanosecond must be an int from 0 to 999, got {nanosecond!r}")
+    epoch = _PY_EPOCH_NAIVE if moment.utcoffset() is None else _PY_EPOCH
+    delta = _PyDatetime.__sub__(moment, epoch)
+    moment._seconds = delta.days * _SECONDS_PER_DAY + delta.seconds
+    moment._nanoseconds = delta.microseconds * 1_000 + nanosecond
+    return moment
+
+
+_Moment = TypeVar("_Moment", bound=Datetime)
+
+
+def _restore_datetime(kind: type[Datetime], state: tuple[Any, ...], nanosecond: int) -> Datetime:
+    """Unpickle a ``Datetime``: ``datetime``'s own state and the nanoseconds below it."""
+    return _set_instant(_new_datetime(kind, *state), nanosecond)
+
+
+class OutOfRangeDatetime(msgspec.Struct, frozen=True, order=True, gc=False):
+    """A SurrealDB datetime outside the years 1 to 9999 that ``datetime.datetime`` holds.
+
+    The engine's datetimes span about 262,000 years either way; those Python cannot hold
+    decode as this type instead of failing the reply, and are sent back unchanged.
+    ``seconds`` counts from the Unix epoch and ``nanoseconds`` is in [0, 1e9).
     """
 
     seconds: int
     nanoseconds: int = 0
 
     def __post_init__(self) -> None:
-        if type(self.seconds) is not int or type(self.nanoseconds) is not int:
-            _check_ints(self.seconds, self.nanoseconds)
-        if not 0 <= self.nanoseconds < _NS_PER_SECOND:
-            carry, nanoseconds = divmod(self.nanoseconds, _NS_PER_SECOND)
-            force_setattr(self, "seconds", self.seconds + carry)
-            force_setattr(self, "nanoseconds", nanoseconds)
+        seconds, nanoseconds = _epoch_parts(self.seconds, self.nanoseconds)
+        force_setattr(self, "seconds", seconds)
+        force_setattr(self, "nanoseconds", nanoseconds)
 
     @classmethod
-    def now(cls) -> Datetime:
-        """The current time, with the clock's full (nanosecond) resolution."""
-        seconds, nanoseconds = divmod(time.time_ns(), _NS_PER_SECOND)
-        return cls(seconds, nanoseconds)
-
-    @classmethod
-    def from_datetime(cls, value: _PyDatetime) -> Datetime:
-        """Convert a ``datetime.datetime``; a naive datetime is taken to be UTC."""
-        delta = value - (_PY_EPOCH_NAIVE if value.tzinfo is None else _PY_EPOCH)
-        return cls(delta.days * _SECONDS_PER_DAY + delta.seconds, delta.microseconds * 1_000)
-
-    def to_datetime(self) -> _PyDatetime:
-        """Convert to an aware UTC ``datetime.datetime``, truncating to microseconds."""
-        return _PY_EPOCH + timedelta(seconds=self.seconds, microseconds=self.nanoseconds // 1_000)
-
-    @classmethod
-    def parse(cls, text: str) -> Datetime:
-        """Parse an ISO 8601 / RFC 3339 datetime, keeping up to 9 fraction digits.
-
-        A missing offset means UTC. Digits beyond nanoseconds are truncated.
-        """
-        match = _ISO_DATETIME.fullmatch(text.strip())
-        if match is None:
-            raise ValueError(f"invalid datetime: {text!r}")
-        year, month, day = int(match["year"]), int(match["month"]), int(match["day"])
-        hour, minute = int(match["hour"] or 0), int(match["minute"] or 0)
-        second = int(match["second"] or 0)
-        days = _days_from_civil(year, month, day)
-        if _civil_from_days(days) != (year, month, day) or hour > 23 or minute > 59 or second > 59:
-            raise ValueError(f"invalid datetime: {text!r}")
-        seconds = days * _SECONDS_PER_DAY + hour * 3_600 + minute * 60 + second
-        if match["sign"] is not None:
-            offset = int(match["offset_hours"]) * 3_600 + int(match["offset_minutes"]) * 60
-            seconds += -offset if match["sign"] == "+" else offset
-        fraction = match["fraction"] or ""
-        nanoseconds = int(fraction[:9].ljust(9, "0"))
-        return cls(seconds, nanoseconds)
+    def parse(cls, text: str) -> OutOfRangeDatetime:
+        """Parse ISO 8601 text of any year (``+10000-01-01T00:00:00Z``); no offset means UTC."""
+        return cls(*_parse_iso(text))
 
     def __str__(self) -> str:
-        """ISO 8601 in UTC with ``Z``; the fraction has 0, 3, 6 or 9 digits as needed."""
-        days, second_of_day = divmod(self.seconds, _SECONDS_PER_DAY)
-        year, month, day = _civil_from_days(days)
-        hour, rest = divmod(second_of_day, 3_600)
-        minute, second = divmod(rest, 60)
-        year_text = f"{year:04d}" if 0 <= year <= 9999 else f"{year:+07d}"
-        text = f"{year_text}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}"
-        nanoseconds = self.nanoseconds
-        if nanoseconds == 0:
-            fraction = ""
-        elif nanoseconds % 1_000_000 == 0:
-            fraction = f".{nanoseconds // 1_000_000:03d}"
-        elif nanoseconds % 1_000 == 0:
-            fraction = f".{nanoseconds // 1_000:06d}"
-        else:
-            fraction = f".{nanoseconds:09d}"
-        return f"{text}{fraction}Z"
+        """RFC 3339 in UTC with ``Z``, as the engine writes it (``+10000-01-01T00:00:00Z``)."""
+        return _format_iso(self.seconds, self.nanoseconds)
 
 
 # --------------------------------------------------------------------------------------------
@@ -977,8 +1360,8 @@ def _format_literal(value: object) -> str:
         return f"{value:f}dec"
     if isinstance(value, uuid.UUID):
         return f"u'{value}'"
-    if isinstance(value, Datetime):
-        return f"d'{value}'"
+    if isinstance(value, Datetime | OutOfRangeDatetime):
+        return f"d'{_format_iso(value.seconds, value.nanoseconds)}'"
     if isinstance(value, Duration):
         return str(value)
     if isinstance(value, list | tuple):

@@ -46,14 +46,14 @@ BORN = Datetime(-4_733_481_600, 123_456_789)
 
 def seed(db: BlockingSurrealConnection) -> None:
     db.query("DEFINE TABLE person; DEFINE TABLE knows TYPE RELATION")
-    db.create(ADA, {"name": "Ada", "age": 36, "born": BORN, "tenure": Duration(3600, 5)})
+    db.create(ADA, {"name": "Ada", "age": 36, "born": BORN, "tenure": Duration.parse(3600, 5)})
     db.create(RecordID("person", "grace"), {"name": "Grace", "age": 45, "salary": Decimal("1.5")})
 
 
 def test_record_methods_convert_each_record(db: BlockingSurrealConnection) -> None:
     seed(db)
     ada = db.select(ADA, into=Person)
-    assert ada == Person(ADA, "Ada", 36, BORN, Duration(3600, 5))
+    assert ada == Person(ADA, "Ada", 36, BORN, Duration.parse(3600, 5))
     assert isinstance(ada.born, Datetime) and ada.born.nanoseconds == 123_456_789
     everyone = db.select("person", into=PersonRow)
     assert sorted(p.name for p in everyone) == ["Ada", "Grace"]

@@ -163,7 +163,7 @@ def every_value_type() -> dict[str, Any]:
         "id_uuid": RecordID("kind", _TEST_UUID),
         "datetime_ns": Datetime(1_700_000_000, 123_456_789),
         "datetime_old": Datetime(-2_208_988_800, 1),
-        "duration": Duration(3_600, 5),
+        "duration": Duration.parse(3_600, 5),
         "duration_zero": Duration(),
         "decimal": Decimal("12345678901234567890.123456789"),
         "uuid": _TEST_UUID,
@@ -186,7 +186,10 @@ def every_value_type() -> dict[str, Any]:
         "bool": False,
         "string": "héllo 🌍 '); DROP TABLE x; --",
         "empty_string": "",
-        "nested": {"list": [1, "a", None, Datetime(0, 1)], "object": {"deep": Duration(1, 1)}},
+        "nested": {
+            "list": [1, "a", None, Datetime(0, 1)],
+            "object": {"deep": Duration.parse(1, 1)},
+        },
     }
 
 

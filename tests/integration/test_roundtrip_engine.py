@@ -31,6 +31,7 @@ from surrealdb.values import (
     GeometryMultiPolygon,
     GeometryPoint,
     GeometryPolygon,
+    OutOfRangeDatetime,
     Range,
     RecordID,
     SurrealSet,
@@ -67,9 +68,25 @@ VALUES: list[tuple[str, object, str]] = [
     ("datetime_ns", Datetime(1704164645, 123456789), "datetime"),
     ("datetime_epoch", Datetime(0), "datetime"),
     ("datetime_before_epoch", Datetime(-1, 500_000_000), "datetime"),
-    ("duration", Duration(3900), "duration"),
-    ("duration_ns", Duration(694861, 1001001), "duration"),
+    ("datetime_min", Datetime(1, 1, 1, tzinfo=dt.UTC), "datetime"),
+    ("datetime_max", Datetime("9999-12-31T23:59:59.999999999Z"), "datetime"),
+    (
+        "datetime_offset",
+        Datetime(2024, 1, 2, 5, tzinfo=dt.timezone(dt.timedelta(hours=2))),
+        "datetime",
+    ),
+    ("datetime_year_10000", OutOfRangeDatetime.parse("+10000-01-01T00:00:00Z"), "datetime"),
+    ("datetime_year_0", OutOfRangeDatetime.parse("0000-12-31T23:59:59.999999999Z"), "datetime"),
+    (
+        "datetime_engine_max",
+        OutOfRangeDatetime.parse("+262142-12-31T23:59:59.999999999Z"),
+        "datetime",
+    ),
+    ("datetime_engine_min", OutOfRangeDatetime.parse("-262143-01-01T00:00:00Z"), "datetime"),
+    ("duration", Duration.parse(3900), "duration"),
+    ("duration_ns", Duration.parse(694861, 1001001), "duration"),
     ("duration_zero", Duration(), "duration"),
+    ("duration_max", Duration.parse(2**64 - 1, 999_999_999), "duration"),
     ("table", Table("user"), "table"),
     ("record_str", RecordID("user", "john"), "record"),
     ("record_escaped", RecordID("user", "a b⟩c"), "record"),
@@ -167,7 +184,7 @@ def test_python_builtins_come_back_as_surreal_types(engine: Engine) -> None:
     )
     assert_same(
         returned,
-        [Datetime.from_datetime(moment), Datetime(1704153600), Duration(3900), [1, 2]],
+        [Datetime.from_datetime(moment), Datetime(1704153600), Duration.parse(3900), [1, 2]],
     )
     assert returned[0].to_datetime() == moment
 
@@ -205,7 +222,7 @@ def test_engine_checks_record_ids(engine: Engine) -> None:
         RecordID("user", -7),
         RecordID("user", UUID),
         RecordID("user", [1, "a", {"b c": 1.5, "d": "x'y\n"}, Decimal("2.5"), None, NONE]),
-        RecordID("user", {"k": [Datetime(1, 2), Duration(3)]}),
+        RecordID("user", {"k": [Datetime(1, 2), Duration.parse(3)]}),
     ],
     ids=str,
 )
@@ -220,12 +237,17 @@ def test_record_id_text_is_understood_both_ways(engine: Engine, record: RecordID
 def test_datetime_text_matches_engine(engine: Engine) -> None:
     for value in [Datetime(1704164645, 123456789), Datetime(1704164645, 120_000_000), Datetime(0)]:
         (text,) = engine.query("RETURN <string>$v", {"v": value})
-        assert text == str(value)
-        assert Datetime.parse(text) == value
+        assert text == value.dt
+        assert Datetime.parse(text) == Datetime(text) == value
 
 
 def test_duration_text_matches_engine(engine: Engine) -> None:
-    for value in [Duration(3900), Duration(694861, 1001001), Duration(), Duration(400 * 86400)]:
+    for value in [
+        Duration.parse(3900),
+        Duration.parse(694861, 1001001),
+        Duration(),
+        Duration.parse(400 * 86400),
+    ]:
         (text,) = engine.query("RETURN <string>$v", {"v": value})
         assert text == str(value)
         assert Duration.parse(text) == value

@@ -93,7 +93,7 @@ def only(data: bytes) -> Any:
             dt.datetime(2024, 1, 2, 5, 4, 5, tzinfo=dt.timezone(dt.timedelta(hours=2))),
             CBORTag(12, [1704164645, 0]),
         ),
-        (Duration(3900), CBORTag(14, [3900, 0])),
+        (Duration.parse(3900), CBORTag(14, [3900, 0])),
         (dt.timedelta(hours=1, microseconds=5), CBORTag(14, [3600, 5000])),
         ({1, 2}, CBORTag(56, [1, 2])),
         (frozenset({"a"}), CBORTag(56, ["a"])),
@@ -124,7 +124,7 @@ def test_encode_wire_shape(value: object, expected: object) -> None:
 
 def test_encode_bytes_match_cbor2_for_tags() -> None:
     # Raw tag heads are written by hand: they must be byte-identical to cbor2's own output.
-    value = [RecordID("user", "x"), Datetime(5, 6), Duration(7), NONE, Decimal(1), P1]
+    value = [RecordID("user", "x"), Datetime(5, 6), Duration.parse(7), NONE, Decimal(1), P1]
     expected = [
         CBORTag(8, ("user", "x")),
         CBORTag(12, (5, 6)),
@@ -323,10 +323,10 @@ def test_cyclic_value_is_reported() -> None:
         (CBORTag(12, [5]), Datetime(5)),
         (CBORTag(12, []), Datetime(0)),
         (CBORTag(12, [-1, 500000000]), Datetime(-1, 500000000)),
-        (CBORTag(13, "1h5m"), Duration(3900)),
-        (CBORTag(14, [3900]), Duration(3900)),
-        (CBORTag(14, []), Duration(0)),
-        (CBORTag(14, [0, 1]), Duration(0, 1)),
+        (CBORTag(13, "1h5m"), Duration.parse(3900)),
+        (CBORTag(14, [3900]), Duration.parse(3900)),
+        (CBORTag(14, []), Duration.parse(0)),
+        (CBORTag(14, [0, 1]), Duration.parse(0, 1)),
         (CBORTag(49, [CBORTag(50, 1), CBORTag(51, 5)]), Range(BoundIncluded(1), BoundExcluded(5))),
         (CBORTag(49, [None, None]), Range(None, None)),
         (CBORTag(49, [CBORTag(6, None), CBORTag(50, [1])]), Range(None, BoundIncluded([1]))),
@@ -435,7 +435,7 @@ ROUND_TRIP_VALUES: list[object] = [
     Decimal("-1.2345678901234567890123456789"),
     Datetime(1704164645, 123456789),
     Datetime(-62135596800),
-    Duration(3900, 1),
+    Duration.parse(3900, 1),
     Table("user"),
     RecordID("user", "john"),
     RecordID("user", 1),
@@ -468,7 +468,7 @@ def test_round_trip(value: object) -> None:
 def test_python_builtins_decode_to_surreal_types() -> None:
     moment = dt.datetime(2024, 1, 2, 3, 4, 5, 6, tzinfo=dt.UTC)
     decoded = only(encode([moment, dt.timedelta(minutes=65), (1, 2), frozenset({3})]))
-    assert decoded == [Datetime.from_datetime(moment), Duration(3900), [1, 2], {3}]
+    assert decoded == [Datetime.from_datetime(moment), Duration.parse(3900), [1, 2], {3}]
     assert decoded[0].to_datetime() == moment
 
 
@@ -566,7 +566,9 @@ def test_decoded_datetimes_are_independent_and_behave_like_constructed_ones() ->
     assert (first, second) == (Datetime(5, 6), Datetime(-7, 999_999_999))
     assert hash(first) == hash(Datetime(5, 6)) and second < first
     assert type(first) is Datetime and first is not second
-    assert only(cbor2.dumps(CBORTag(12, [0, 0]))) == Datetime(0)  # the epoch copied is intact
+    assert (first.seconds, first.nanoseconds, first.nanosecond) == (5, 6, 6)
+    assert first.isoformat() == Datetime(5, 6).isoformat() == "1970-01-01T00:00:05.000000006+00:00"
+    assert only(cbor2.dumps(CBORTag(12, [0, 0]))) == Datetime(0)
 
 
 # -- encoding: values the server cannot read are refused before sending ----------------------

@@ -35,7 +35,16 @@ from surrealdb.protocol import (
     UnroutableFrame,
     decode_body,
 )
-from surrealdb.values import NONE, BoundIncluded, Datetime, Duration, Range, RecordID, Table
+from surrealdb.values import (
+    NONE,
+    BoundIncluded,
+    Datetime,
+    Duration,
+    OutOfRangeDatetime,
+    Range,
+    RecordID,
+    Table,
+)
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "400"))
 FUZZ = settings(
@@ -147,7 +156,7 @@ def test_frames_shaped_like_replies_and_notifications(message: Any) -> None:
 
 REAL_FRAMES = [
     cbor.encode({"id": 1, "result": [{"id": RecordID("person", "ada"), "age": 36}]}),
-    cbor.encode({"id": 2, "result": {"t": Datetime(1_700_000_000, 5), "d": Duration(90, 1)}}),
+    cbor.encode({"id": 2, "result": {"t": Datetime(1_700_000_000, 5), "d": Duration.parse(90, 1)}}),
     cbor.encode({"id": 3, "error": {"code": -32000, "message": "x", "kind": "NotFound"}}),
     cbor.encode(
         {
@@ -230,7 +239,12 @@ values = st.recursive(
         st.builds(Table, st.text(min_size=1, max_size=8)),
         st.builds(
             Datetime,
-            st.integers(min_value=-(2**40), max_value=2**40),
+            st.integers(min_value=-62_135_596_800, max_value=253_402_300_799),  # years 1-9999
+            st.integers(min_value=0, max_value=10**9 - 1),
+        ),
+        st.builds(
+            OutOfRangeDatetime,
+            st.integers(min_value=253_402_300_800, max_value=2**40),
             st.integers(min_value=0, max_value=10**9 - 1),
         ),
     ),

@@ -790,7 +790,7 @@ def test_generate_source_end_to_end(tmp_path: Path) -> None:
         "scores": [1, 2, 3],
         "status": "active",
         "tags": [],
-        "tenure": Duration(5, 1),
+        "tenure": Duration.parse(5, 1),
         "token": uuid.UUID(int=1),
         "weird": "x\\y",
     }

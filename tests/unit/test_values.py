@@ -21,6 +21,7 @@ from surrealdb.values import (
     GeometryLine,
     GeometryPoint,
     GeometryPolygon,
+    OutOfRangeDatetime,
     Range,
     RecordID,
     RecordIdKey,
@@ -102,7 +103,7 @@ def test_record_id_str_and_parse_round_trip(record: RecordID, text: str) -> None
     "key",
     [
         [1, "a", 1.5, -2.25, True, False, None, NONE],
-        [Decimal("1.50"), uuid.UUID(int=3), Datetime(5, 7), Duration(3900)],
+        [Decimal("1.50"), uuid.UUID(int=3), Datetime(5, 7), Duration.parse(3900)],
         {"nested": [{"deep": ["x", 'quote "double"', "quote 'single'", "both ' \""]}]},
         ["tab\tnew\nline back\\slash", "ünïcödé", ""],
         [float("inf"), float("-inf"), 1e300, 1e-7],
@@ -202,29 +203,30 @@ def test_record_id_rejects_invalid_parts() -> None:
 )
 def test_duration_parse_and_str(text: str, seconds: int, nanoseconds: int, canonical: str) -> None:
     duration = Duration.parse(text)
-    assert (duration.seconds, duration.nanoseconds) == (seconds, nanoseconds)
+    assert duration.get_seconds_and_nano() == (seconds, nanoseconds)
+    assert duration.elapsed == seconds * 1_000_000_000 + nanoseconds
     assert str(duration) == canonical
     assert Duration.parse(str(duration)) == duration
 
 
 @pytest.mark.parametrize("text", ["", "1", "h", "1x", "1h 5m", "-1s", "1.5s"])
 def test_duration_parse_rejects_bad_text(text: str) -> None:
-    with pytest.raises(ValueError, match="invalid duration"):
+    with pytest.raises(ValueError, match="Invalid duration format"):
         Duration.parse(text)
 
 
-def test_duration_normalises_and_orders() -> None:
-    assert Duration(0, 2_500_000_000) == Duration(2, 500_000_000)
-    assert Duration(3, -1) == Duration(2, 999_999_999)
-    assert hash(Duration(0, 1_000_000_000)) == hash(Duration(1))
-    assert Duration(1) < Duration(1, 1) < Duration(2)
-    assert sorted([Duration(5), Duration(0, 5), Duration(1)]) == [
-        Duration(0, 5),
-        Duration(1),
+def test_duration_parts_and_order() -> None:
+    assert Duration.parse(0, 2_500_000_000) == Duration.parse(2, 500_000_000)
+    assert Duration.parse(3, -1) == Duration(2_999_999_999)
+    assert hash(Duration.parse(0, 1_000_000_000)) == hash(Duration.parse(1))
+    assert Duration.parse(1) < Duration.parse(1, 1) < Duration.parse(2)
+    assert sorted([Duration.parse(5), Duration(5), Duration.parse(1)]) == [
         Duration(5),
+        Duration.parse(1),
+        Duration.parse(5),
     ]
-    assert Duration(2, 5).total_nanoseconds == 2_000_000_005
-    assert Duration.from_nanoseconds(2_000_000_005) == Duration(2, 5)
+    assert Duration.parse(2, 5).total_nanoseconds == 2_000_000_005
+    assert Duration.from_nanoseconds(2_000_000_005) == Duration.parse(2, 5)
 
 
 def test_duration_rejects_negative_and_non_int() -> None:
@@ -237,9 +239,9 @@ def test_duration_rejects_negative_and_non_int() -> None:
 def test_duration_timedelta_conversion() -> None:
     delta = dt.timedelta(days=2, hours=3, microseconds=7)
     duration = Duration.from_timedelta(delta)
-    assert duration == Duration(2 * 86400 + 3 * 3600, 7_000)
+    assert duration == Duration.parse(2 * 86400 + 3 * 3600, 7_000)
     assert duration.to_timedelta() == delta
-    assert Duration(0, 1_999).to_timedelta() == dt.timedelta(microseconds=1)  # truncates
+    assert Duration(1_999).to_timedelta() == dt.timedelta(microseconds=1)  # truncates
 
 
 # -- Datetime --------------------------------------------------------------------------------
@@ -268,7 +270,8 @@ def test_datetime_parse_and_str(
 ) -> None:
     value = Datetime.parse(text)
     assert (value.seconds, value.nanoseconds) == (seconds, nanoseconds)
-    assert str(value) == (canonical or str(value))
+    assert value.dt == (canonical or value.dt)
+    assert Datetime.parse(value.dt) == value
     assert Datetime.parse(str(value)) == value
 
 
@@ -290,7 +293,8 @@ def test_datetime_agrees_with_python_datetime() -> None:
     for moment in moments:
         value = Datetime.from_datetime(moment)
         assert value.to_datetime() == moment
-        assert str(value) == moment.isoformat().replace("+00:00", "Z")
+        assert value.dt == moment.isoformat().replace("+00:00", "Z")
+        assert str(value) == str(moment)
         assert Datetime.parse(moment.isoformat()) == value
 
 
@@ -310,13 +314,17 @@ def test_datetime_normalises_orders_and_hashes() -> None:
     assert len({Datetime(1, 1_000_000_000), Datetime(2)}) == 1
     assert Datetime.now() > Datetime.parse("2024-01-01")
     with pytest.raises(TypeError):
-        Datetime("1")  # type: ignore[arg-type]
+        Datetime(1.5)  # type: ignore[call-overload]
+    with pytest.raises(ValueError, match="invalid datetime"):
+        Datetime("1")
 
 
-def test_datetime_outside_python_range_still_formats() -> None:
-    far = Datetime.parse("+10000-01-01T00:00:00Z")
-    assert str(far) == "+010000-01-01T00:00:00Z"
-    assert Datetime.parse(str(far)) == far
+def test_datetime_outside_python_range_is_out_of_range_datetime() -> None:
+    with pytest.raises(ValueError, match="outside the years 1 to 9999"):
+        Datetime.parse("+10000-01-01T00:00:00Z")
+    far = OutOfRangeDatetime.parse("+10000-01-01T00:00:00Z")
+    assert str(far) == "+10000-01-01T00:00:00Z"
+    assert OutOfRangeDatetime.parse(str(far)) == far
 
 
 # -- Range, sets, geometries -----------------------------------------------------------------
