@@ -14,7 +14,7 @@ from typing import Any, Final, NoReturn
 import msgspec
 
 from surrealdb.api_types import Tokens
-from surrealdb.errors import InvalidTableError
+from surrealdb.errors import InvalidArgumentError, InvalidArgumentTypeError, InvalidTableError
 from surrealdb.values import NONE, RecordID, Table
 
 # The names a caller may use in signin/signup, and the names the server expects.
@@ -36,7 +36,7 @@ def resource(what: object) -> Table | RecordID:
         return what
     if isinstance(what, str):
         return table(what)
-    raise TypeError(
+    raise InvalidArgumentTypeError(
         f"expected a table name (str or Table) or a RecordID, got {type(what).__name__}: {what!r}"
     )
 
@@ -46,7 +46,9 @@ def table(name: object) -> Table:
     if isinstance(name, Table):
         return name
     if not isinstance(name, str):
-        raise TypeError(f"expected a table name (str or Table), got {type(name).__name__}")
+        raise InvalidArgumentTypeError(
+            f"expected a table name (str or Table), got {type(name).__name__}"
+        )
     if not name.strip():
         raise InvalidTableError("the table name is empty")
     if ":" in name:
@@ -80,8 +82,10 @@ def record_id(value: object) -> RecordID:
     if isinstance(value, RecordID):
         return value
     if isinstance(value, str):
-        raise TypeError(f"expected a RecordID, got the string {value!r}: use RecordID.parse()")
-    raise TypeError(f"expected a RecordID, got {type(value).__name__}")
+        raise InvalidArgumentTypeError(
+            f"expected a RecordID, got the string {value!r}: use RecordID.parse()"
+        )
+    raise InvalidArgumentTypeError(f"expected a RecordID, got {type(value).__name__}")
 
 
 def credentials(values: object) -> dict[str, Any]:
@@ -93,7 +97,7 @@ def credentials(values: object) -> dict[str, Any]:
     unrenamed, as the server expects them.
     """
     if type(values) is not dict and not isinstance(values, Mapping):
-        raise TypeError(
+        raise InvalidArgumentTypeError(
             f"expected a mapping such as {{'username': ..., 'password': ...}},"
             f" got {type(values).__name__}"
         )
@@ -101,7 +105,9 @@ def credentials(values: object) -> dict[str, Any]:
     converted: dict[str, Any] = {}
     for key, value in values.items():
         if not isinstance(key, str):
-            raise TypeError(f"credential names must be strings, got {type(key).__name__}")
+            raise InvalidArgumentTypeError(
+                f"credential names must be strings, got {type(key).__name__}"
+            )
         if key == "variables" and isinstance(value, Mapping):
             continue
         converted[names.get(key, key)] = value
@@ -109,9 +115,11 @@ def credentials(values: object) -> dict[str, Any]:
     if isinstance(nested, Mapping):
         for key, value in nested.items():
             if not isinstance(key, str):
-                raise TypeError(f"variable names must be strings, got {type(key).__name__}")
+                raise InvalidArgumentTypeError(
+                    f"variable names must be strings, got {type(key).__name__}"
+                )
             if key in converted:
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"{key!r} is given both at the top level and in 'variables': give it once"
                 )
             converted[key] = value
@@ -122,19 +130,23 @@ def access_token(token: object) -> str:
     """The access token of a token string or `Tokens`."""
     if isinstance(token, Tokens):
         if token.access is None:
-            raise ValueError("these Tokens have no access token: pass the Tokens sign-in returned")
+            raise InvalidArgumentError(
+                "these Tokens have no access token: pass the Tokens sign-in returned"
+            )
         return token.access
     if isinstance(token, str) and token:
         return token
-    raise TypeError(f"expected a token string or Tokens, got {type(token).__name__}")
+    raise InvalidArgumentTypeError(f"expected a token string or Tokens, got {type(token).__name__}")
 
 
 def tokens(value: object) -> dict[str, Any]:
     """`Tokens` as the server's `{access, refresh}` map."""
     if not isinstance(value, Tokens):
-        raise TypeError(f"expected Tokens (what signin returned), got {type(value).__name__}")
+        raise InvalidArgumentTypeError(
+            f"expected Tokens (what signin returned), got {type(value).__name__}"
+        )
     if value.refresh is None:
-        raise ValueError("these Tokens have no refresh token")
+        raise InvalidArgumentError("these Tokens have no refresh token")
     if value.access is None:
         return {"refresh": value.refresh}
     return {"access": value.access, "refresh": value.refresh}
@@ -145,24 +157,24 @@ def keep_if_none(value: str | None) -> str | object:
     if value is None:
         return NONE
     if not isinstance(value, str):
-        raise TypeError(f"expected a string or None, got {type(value).__name__}")
+        raise InvalidArgumentTypeError(f"expected a string or None, got {type(value).__name__}")
     return value
 
 
 def variable_name(name: object) -> str:
     """A variable's name, accepted with or without its leading `$`."""
     if not isinstance(name, str):
-        raise TypeError(f"expected a variable name (str), got {type(name).__name__}")
+        raise InvalidArgumentTypeError(f"expected a variable name (str), got {type(name).__name__}")
     bare = name.removeprefix("$")
     if not bare:
-        raise ValueError("the variable name is empty")
+        raise InvalidArgumentError("the variable name is empty")
     return bare
 
 
 def query_text(sql: object) -> str:
     """The SurrealQL text of a query."""
     if not isinstance(sql, str):
-        raise TypeError(f"expected the query as a string, got {type(sql).__name__}")
+        raise InvalidArgumentTypeError(f"expected the query as a string, got {type(sql).__name__}")
     return sql
 
 
@@ -176,7 +188,7 @@ def optional_list(values: Sequence[Any] | None) -> list[Any] | None:
     if values is None:
         return None
     if isinstance(values, str | bytes) or not isinstance(values, Sequence):
-        raise TypeError(f"expected a list of arguments, got {type(values).__name__}")
+        raise InvalidArgumentTypeError(f"expected a list of arguments, got {type(values).__name__}")
     return list(values)
 
 
@@ -185,7 +197,7 @@ def new_session_id(session_id: uuid.UUID | None) -> uuid.UUID:
     if session_id is None:
         return uuid.uuid4()
     if not isinstance(session_id, uuid.UUID):
-        raise TypeError(f"expected a UUID, got {type(session_id).__name__}")
+        raise InvalidArgumentTypeError(f"expected a UUID, got {type(session_id).__name__}")
     return session_id
 
 
@@ -194,12 +206,14 @@ def variables(values: object) -> dict[str, Any] | None:
     if values is None:
         return None
     if type(values) is not dict and not isinstance(values, Mapping):
-        raise TypeError(
+        raise InvalidArgumentTypeError(
             f"expected the variables as a mapping of names, got {type(values).__name__}"
         )
     for name in values:
         if not isinstance(name, str):
-            raise TypeError(f"variable names must be strings, got {type(name).__name__}")
+            raise InvalidArgumentTypeError(
+                f"variable names must be strings, got {type(name).__name__}"
+            )
     return dict(values)
 
 
@@ -207,7 +221,9 @@ def record_data(data: object) -> object:
     """A record's content: a mapping (or a msgspec Struct / dataclass instance), or None."""
     if data is None or type(data) is dict or isinstance(data, Mapping) or _is_model(data):
         return data
-    raise TypeError(f"expected the record's content as a mapping, got {type(data).__name__}")
+    raise InvalidArgumentTypeError(
+        f"expected the record's content as a mapping, got {type(data).__name__}"
+    )
 
 
 def record_data_list(data: object) -> object:
@@ -217,12 +233,14 @@ def record_data_list(data: object) -> object:
     if type(data) is list or (isinstance(data, Sequence) and not isinstance(data, str | bytes)):
         for index, item in enumerate(data):
             if not (type(item) is dict or isinstance(item, Mapping) or _is_model(item)):
-                raise TypeError(
+                raise InvalidArgumentTypeError(
                     f"expected a list of records' contents, but item {index} is"
                     f" {type(item).__name__}"
                 )
         return list(data)
-    raise TypeError(f"expected a record's content or a list of them, got {type(data).__name__}")
+    raise InvalidArgumentTypeError(
+        f"expected a record's content or a list of them, got {type(data).__name__}"
+    )
 
 
 def patch_operations(patches: object) -> list[Any]:
@@ -230,15 +248,19 @@ def patch_operations(patches: object) -> list[Any]:
     if isinstance(patches, Sequence) and not isinstance(patches, str | bytes):
         for index, operation in enumerate(patches):
             if not isinstance(operation, Mapping) or "op" not in operation:
-                raise TypeError(f"patch {index} is not an operation like {{'op': 'replace', ...}}")
+                raise InvalidArgumentTypeError(
+                    f"patch {index} is not an operation like {{'op': 'replace', ...}}"
+                )
         return list(patches)
-    raise TypeError(f"expected a list of patch operations, got {type(patches).__name__}")
+    raise InvalidArgumentTypeError(
+        f"expected a list of patch operations, got {type(patches).__name__}"
+    )
 
 
 def function_name(name: object) -> str:
     """A function's name, such as `fn::greet` or `time::now`."""
     if not isinstance(name, str) or not name.strip():
-        raise TypeError(f"expected a function name (str), got {name!r}")
+        raise InvalidArgumentTypeError(f"expected a function name (str), got {name!r}")
     return name
 
 
@@ -246,13 +268,13 @@ def optional_text(text: object) -> str | None:
     """A string, or None."""
     if text is None or isinstance(text, str):
         return text
-    raise TypeError(f"expected a string or None, got {type(text).__name__}")
+    raise InvalidArgumentTypeError(f"expected a string or None, got {type(text).__name__}")
 
 
 def uuid_value(value: object) -> uuid.UUID:
     """A UUID (a live query's, a session's or a transaction's id)."""
     if not isinstance(value, uuid.UUID):
-        raise TypeError(f"expected a UUID, got {type(value).__name__}: {value!r}")
+        raise InvalidArgumentTypeError(f"expected a UUID, got {type(value).__name__}: {value!r}")
     return value
 
 
@@ -262,7 +284,7 @@ def live_id(value: object) -> uuid.UUID:
         try:
             return uuid.UUID(value)
         except ValueError:
-            raise ValueError(f"not a live query id (a UUID): {value!r}") from None
+            raise InvalidArgumentError(f"not a live query id (a UUID): {value!r}") from None
     return uuid_value(value)
 
 
@@ -304,10 +326,14 @@ def aliased(method: str, name: str, value: object, alias: str, alias_value: obje
     """
     if value is MISSING:
         if alias_value is MISSING:
-            raise TypeError(f"{method}() missing required argument: {name!r} (or {alias!r})")
+            raise InvalidArgumentTypeError(
+                f"{method}() missing required argument: {name!r} (or {alias!r})"
+            )
         return alias_value
     if alias_value is not MISSING:
-        raise TypeError(f"{method}() got {name!r} and its alias {alias!r}: give one of them")
+        raise InvalidArgumentTypeError(
+            f"{method}() got {name!r} and its alias {alias!r}: give one of them"
+        )
     return value
 
 
@@ -316,10 +342,12 @@ def aliased_optional(
 ) -> object:
     """An optional argument given under its alias `alias`; refused when `name` came too."""
     if value is not None:
-        raise TypeError(f"{method}() got {name!r} and its alias {alias!r}: give one of them")
+        raise InvalidArgumentTypeError(
+            f"{method}() got {name!r} and its alias {alias!r}: give one of them"
+        )
     return alias_value
 
 
 def given(method: str, name: str) -> NoReturn:
     """A required argument left out (it follows an aliased one, so its signature allows that)."""
-    raise TypeError(f"{method}() missing required argument: {name!r}")
+    raise InvalidArgumentTypeError(f"{method}() missing required argument: {name!r}")

@@ -142,16 +142,26 @@ def _reply_id(request: Request) -> str:
 
 
 def query_all(result: Any, request: Request) -> list[Any]:
-    """Each statement's result; raises `QueryError` for the first statement that failed."""
+    """Each statement's result; raises `QueryError` for the first statement that failed.
+
+    A failed transaction fails all its statements, those that did not run with the error
+    `NotExecuted` or `Cancelled`: the error raised is the one of the statement that made it
+    fail (a `THROW`, a duplicate record, ...), unless every failed statement is one of those.
+    """
     results = _results_when_all_ok(result)
     if results is not None:
         return results
     statements = query_results(result, request)
-    for index, statement in enumerate(statements):
-        if not statement.ok:
-            raise query_error(
-                str(statement.result), index=index, kind=statement.kind, details=statement.details
-            )
+    errors = [
+        query_error(
+            str(statement.result), index=index, kind=statement.kind, details=statement.details
+        )
+        for index, statement in enumerate(statements)
+        if not statement.ok
+    ]
+    if errors:
+        causes = (error for error in errors if not (error.is_not_executed or error.is_cancelled))
+        raise next(causes, errors[0])
     return [statement.result for statement in statements]
 
 

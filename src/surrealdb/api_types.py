@@ -9,6 +9,7 @@ from uuid import UUID
 import msgspec
 from typing_extensions import TypeVar
 
+from surrealdb.errors import InvalidArgumentTypeError
 from surrealdb.values import RecordID, Table
 
 Record: TypeAlias = dict[str, Any]
@@ -42,7 +43,7 @@ class Tokens(str):
     def __new__(cls, access: str | None = None, refresh: str | None = None) -> Tokens:
         for name, value in (("access", access), ("refresh", refresh)):
             if value is not None and not isinstance(value, str):
-                raise TypeError(
+                raise InvalidArgumentTypeError(
                     f"Tokens({name}=...) must be a token string or None, got {type(value).__name__}"
                 )
         tokens = super().__new__(cls, "" if access is None else access)

@@ -27,7 +27,7 @@ import cbor2
 import msgspec
 from cbor2 import CBORTag
 
-from surrealdb.errors import SurrealError
+from surrealdb.errors import InvalidArgumentTypeError
 from surrealdb.values import (
     NONE,
     BoundExcluded,
@@ -84,7 +84,7 @@ _SUPPORTED_TYPES: Final = (
 )
 
 
-class UnencodableValueError(SurrealError, TypeError):
+class UnencodableValueError(InvalidArgumentTypeError):
     """A value (somewhere inside what was being encoded) has no SurrealDB representation."""
 
     def __init__(self, value_type: type, path: str, reason: str | None = None) -> None:

@@ -18,7 +18,21 @@ class SurrealError(Exception):
     """Base class of every error raised by this client."""
 
 
-class InvalidURLError(SurrealError, ValueError):
+class InvalidArgumentError(SurrealError, ValueError):
+    """An argument this client refuses before sending anything: a bug in the calling code.
+
+    Raised for a value that cannot be used (an empty variable name, `size=0`); its subclass
+    `InvalidArgumentTypeError` for a value of the wrong type. `except InvalidArgumentError`
+    catches both, `except ValueError` too, and `except SurrealError` every error of the client.
+    """
+
+
+class InvalidArgumentTypeError(InvalidArgumentError, TypeError):
+    """An argument of a type the method does not take (`select(123)`, a list as a record's
+    content); a `TypeError`, and an `InvalidArgumentError` like every refused argument."""
+
+
+class InvalidURLError(InvalidArgumentError):
     """The URL is malformed or its scheme is not supported.
 
     Attributes:
@@ -98,23 +112,20 @@ class ProtocolError(SurrealError):
     """The server sent something this client cannot understand (bad frame, unknown CBOR tag)."""
 
 
-class InvalidRecordIdError(SurrealError, ValueError):
+class InvalidRecordIdError(InvalidArgumentError):
     """`RecordID.parse()` was given text that is not a record id; the message says where."""
 
 
-class InvalidDurationError(SurrealError, ValueError):
+class InvalidDurationError(InvalidArgumentError):
     """`Duration.parse()` was given text that is not a duration, or a duration is negative."""
 
 
-class InvalidGeometryError(SurrealError, ValueError):
-    """Geometry data that no geometry type can hold.
-
-    Our geometry types take their parts as given and leave checking rings to the server, so
-    this client raises it nowhere yet; it is here for code written for the official SDK.
-    """
+class InvalidGeometryError(InvalidArgumentError):
+    """Geometry data that no geometry type can hold: a polygon ring that is not closed or has
+    fewer than 4 points (checked when the polygon is built, never when one is decoded)."""
 
 
-class InvalidTableError(SurrealError, ValueError):
+class InvalidTableError(InvalidArgumentError):
     """A string given as a table name is empty or looks like a record id (`person:tobie`)."""
 
 
@@ -334,7 +345,7 @@ class InternalError(ServerError):
     """The server failed in a way it reports as internal (error kind `Internal`)."""
 
 
-class HeaderValueError(InvalidParamsError, ValueError):
+class HeaderValueError(InvalidParamsError, InvalidArgumentError):
     """A namespace or database name (or a token) that an HTTP header cannot carry to the
     server as it is.
 
@@ -344,9 +355,22 @@ class HeaderValueError(InvalidParamsError, ValueError):
 
 
 class ThrownError(ServerError):
-    """A `THROW` statement or a function raised this error."""
+    """A `THROW` statement raised this error, in a query or in a function called with `run()`.
+
+    `thrown_message` is what was thrown (`'card declined'`); `message` keeps the server's
+    whole text (`'An error occurred: card declined'`).
+    """
 
     _default_kind = "Thrown"
+
+    @property
+    def thrown_message(self) -> str:
+        """The text of the thrown value, without the engine's `An error occurred: ` prefix."""
+        return self.message.removeprefix(_THROWN_PREFIX)
+
+
+_THROWN_PREFIX = "An error occurred: "
+"""What SurrealDB puts before the value a `THROW` statement threw, in the error's message."""
 
 
 class QueryError(ServerError):

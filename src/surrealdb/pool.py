@@ -29,7 +29,13 @@ from types import TracebackType
 from typing import Any, Self
 
 from surrealdb.connections import AsyncSurrealConnection, BlockingSurrealConnection
-from surrealdb.errors import SurrealConnectionError, SurrealError, SurrealTimeoutError
+from surrealdb.errors import (
+    InvalidArgumentError,
+    InvalidArgumentTypeError,
+    SurrealConnectionError,
+    SurrealError,
+    SurrealTimeoutError,
+)
 from surrealdb.factory import AsyncSurreal, Surreal
 from surrealdb.reconnect import ReconnectPolicy, Secret
 from surrealdb.transports.base import (
@@ -76,15 +82,17 @@ class _PoolSettings:
     ) -> None:
         self._url = parse_url(url)
         if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-            raise ValueError(f"size must be a positive int, got {size!r}")
+            raise InvalidArgumentError(f"size must be a positive int, got {size!r}")
         if signin is not None and not isinstance(signin, Mapping):
-            raise TypeError(
+            raise InvalidArgumentTypeError(
                 "signin must be a mapping such as {'username': ..., 'password': ...},"
                 f" got {type(signin).__name__}"
             )
         for name, value in (("namespace", namespace), ("database", database)):
             if value is not None and not isinstance(value, str):
-                raise TypeError(f"{name} must be a string or None, got {type(value).__name__}")
+                raise InvalidArgumentTypeError(
+                    f"{name} must be a string or None, got {type(value).__name__}"
+                )
         self._size = size
         self._signin: Secret[dict[str, Any]] | None = (
             None if signin is None else Secret(dict(signin))

@@ -18,7 +18,12 @@ from dataclasses import dataclass
 from typing import Any, Final, Generic, NoReturn, TypeVar
 
 from surrealdb.api_types import Tokens
-from surrealdb.errors import SessionClosedError, TransactionEndedError
+from surrealdb.errors import (
+    InvalidArgumentError,
+    InvalidArgumentTypeError,
+    SessionClosedError,
+    TransactionEndedError,
+)
 from surrealdb.protocol import Request
 from surrealdb.values import NONE
 
@@ -76,19 +81,27 @@ class ReconnectPolicy:
         for name in ("initial_delay", "max_delay", "multiplier", "jitter"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise TypeError(f"ReconnectPolicy.{name} must be a number, got {value!r}")
+                raise InvalidArgumentTypeError(
+                    f"ReconnectPolicy.{name} must be a number, got {value!r}"
+                )
             if not math.isfinite(value) or value < 0:
-                raise ValueError(f"ReconnectPolicy.{name} must be 0 or more, got {value!r}")
+                raise InvalidArgumentError(
+                    f"ReconnectPolicy.{name} must be 0 or more, got {value!r}"
+                )
         if self.multiplier < 1:
-            raise ValueError(f"ReconnectPolicy.multiplier must be 1 or more, got {self.multiplier}")
+            raise InvalidArgumentError(
+                f"ReconnectPolicy.multiplier must be 1 or more, got {self.multiplier}"
+            )
         if self.jitter > 1:
-            raise ValueError(f"ReconnectPolicy.jitter must be between 0 and 1, got {self.jitter}")
+            raise InvalidArgumentError(
+                f"ReconnectPolicy.jitter must be between 0 and 1, got {self.jitter}"
+            )
         if self.max_attempts is not None and (
             isinstance(self.max_attempts, bool)
             or not isinstance(self.max_attempts, int)
             or self.max_attempts < 1
         ):
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"ReconnectPolicy.max_attempts must be a positive int or None,"
                 f" got {self.max_attempts!r}"
             )
@@ -131,7 +144,7 @@ def reconnect_policy(reconnect: object) -> ReconnectPolicy | None:
         return None
     if isinstance(reconnect, ReconnectPolicy):
         return reconnect
-    raise TypeError(
+    raise InvalidArgumentTypeError(
         f"reconnect must be True, False or a ReconnectPolicy, got {type(reconnect).__name__}"
     )
 

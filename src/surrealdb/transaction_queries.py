@@ -15,6 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from surrealdb import _replies
+from surrealdb.errors import InvalidArgumentError
 from surrealdb.protocol import Request
 from surrealdb.values import NONE, RecordID
 
@@ -65,10 +66,12 @@ def _relate(params: list[Any]) -> tuple[str, dict[str, Any], bool]:
 def _run(params: list[Any]) -> tuple[str, dict[str, Any], bool]:
     name, version, args = params[0], _optional(params, 1), _optional(params, 2) or []
     if not isinstance(name, str) or not _FUNCTION_NAME.fullmatch(name):
-        raise ValueError(f"not a function name: {name!r} (expected e.g. fn::name or time::now)")
+        raise InvalidArgumentError(
+            f"not a function name: {name!r} (expected e.g. fn::name or time::now)"
+        )
     if version is not None:
         if not isinstance(version, str) or not _MODEL_VERSION.fullmatch(version):
-            raise ValueError(f"not a model version: {version!r}")
+            raise InvalidArgumentError(f"not a model version: {version!r}")
         name = f"{name}<{version}>"
     variables = {f"arg{index}": value for index, value in enumerate(args)}
     call_args = ", ".join(f"$arg{index}" for index in range(len(args)))

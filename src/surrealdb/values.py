@@ -32,7 +32,13 @@ from typing import (
 import msgspec
 from msgspec.structs import force_setattr
 
-from surrealdb.errors import InvalidDurationError, InvalidGeometryError, InvalidRecordIdError
+from surrealdb.errors import (
+    InvalidArgumentError,
+    InvalidArgumentTypeError,
+    InvalidDurationError,
+    InvalidGeometryError,
+    InvalidRecordIdError,
+)
 
 if TYPE_CHECKING:
     from pydantic import GetCoreSchemaHandler
@@ -193,7 +199,9 @@ class Duration(msgspec.Struct, frozen=True, order=True, gc=False):
 
     def __post_init__(self) -> None:
         if type(self.elapsed) is not int:
-            raise TypeError(f"Duration takes whole nanoseconds, got {type(self.elapsed).__name__}")
+            raise InvalidArgumentTypeError(
+                f"Duration takes whole nanoseconds, got {type(self.elapsed).__name__}"
+            )
         if not 0 <= self.elapsed <= _DURATION_MAX_NS:
             if self.elapsed < 0:
                 raise InvalidDurationError("SurrealDB durations cannot be negative")
@@ -361,13 +369,13 @@ def _parse_iso(text: str) -> tuple[int, int]:
     """
     match = _ISO_DATETIME.fullmatch(text.strip())
     if match is None:
-        raise ValueError(f"invalid datetime: {text!r}")
+        raise InvalidArgumentError(f"invalid datetime: {text!r}")
     year, month, day = int(match["year"]), int(match["month"]), int(match["day"])
     hour, minute = int(match["hour"] or 0), int(match["minute"] or 0)
     second = int(match["second"] or 0)
     days = _days_from_civil(year, month, day)
     if _civil_from_days(days) != (year, month, day) or hour > 23 or minute > 59 or second > 59:
-        raise ValueError(f"invalid datetime: {text!r}")
+        raise InvalidArgumentError(f"invalid datetime: {text!r}")
     seconds = days * _SECONDS_PER_DAY + hour * 3_600 + minute * 60 + second
     if match["sign"] is not None:
         offset = int(match["offset_hours"]) * 3_600 + int(match["offset_minutes"]) * 60
@@ -399,7 +407,7 @@ def _format_iso(seconds: int, nanoseconds: int) -> str:
 def _epoch_parts(seconds: int, nanoseconds: int = 0) -> tuple[int, int]:
     """The arguments of ``Datetime(seconds, nanoseconds)``, checked and normalised."""
     if type(seconds) is not int or type(nanoseconds) is not int:
-        raise TypeError(
+        raise InvalidArgumentTypeError(
             "seconds and nanoseconds must be ints, "
             f"got {type(seconds).__name__} and {type(nanoseconds).__name__}"
         )
@@ -407,8 +415,8 @@ def _epoch_parts(seconds: int, nanoseconds: int = 0) -> tuple[int, int]:
     return seconds + carry, nanoseconds
 
 
-def _out_of_range(seconds: int, nanoseconds: int) -> ValueError:
-    return ValueError(
+def _out_of_range(seconds: int, nanoseconds: int) -> InvalidArgumentError:
+    return InvalidArgumentError(
         f"datetime {_format_iso(seconds, nanoseconds)} is outside the years 1 to 9999 that"
         " Python's datetime holds; SurrealDB values outside them decode as"
         " surrealdb.OutOfRangeDatetime, which keeps them exactly"
@@ -688,7 +696,7 @@ def _nanosecond_of(value: _PyDatetime) -> int:
 def _set_instant(moment: _Moment, nanosecond: int) -> _Moment:
     """Fill a new ``Datetime``'s slots from its fields and the nanoseconds below them."""
     if type(nanosecond) is not int or not 0 <= nanosecond < 1_000:
-        raise ValueError(f"nanosecond must be an int from 0 to 999, got {nanosecond!r}")
+        raise InvalidArgumentError(f"nanosecond must be an int from 0 to 999, got {nanosecond!r}")
     epoch = _PY_EPOCH_NAIVE if moment.utcoffset() is None else _PY_EPOCH
     delta = _PyDatetime.__sub__(moment, epoch)
     moment._seconds = delta.days * _SECONDS_PER_DAY + delta.seconds
@@ -788,10 +796,12 @@ def _coordinate(ours: Any, official: Any, name: str, official_name: str) -> floa
     """One coordinate, given by our name or the official one, as a float."""
     if official is not None:
         if ours is not None:
-            raise TypeError(f"GeometryPoint got both {name} and {official_name}: give one")
+            raise InvalidArgumentTypeError(
+                f"GeometryPoint got both {name} and {official_name}: give one"
+            )
         ours = official
     elif ours is None:
-        raise TypeError(f"GeometryPoint needs {name} (or {official_name}=)")
+        raise InvalidArgumentTypeError(f"GeometryPoint needs {name} (or {official_name}=)")
     return ours if type(ours) is float else float(ours)
 
 
@@ -819,7 +829,7 @@ class _ShapeMeta(msgspec.StructMeta):
         for index, part in enumerate(items):
             if not isinstance(part, cls._part_types):
                 kinds = " or ".join(kind.__name__ for kind in cls._part_types)
-                raise TypeError(
+                raise InvalidArgumentTypeError(
                     f"{cls.__name__} is made of {kinds}, got {type(part).__name__} at "
                     f"{name}[{index}]: pass one tuple of them, or them one by one"
                 )
@@ -1171,9 +1181,11 @@ class RecordID:
         if isinstance(table, Table):
             table = table.name
         elif type(table) is not str:
-            raise TypeError(f"record id table must be a str, got {type(table).__name__}")
+            raise InvalidArgumentTypeError(
+                f"record id table must be a str, got {type(table).__name__}"
+            )
         if not isinstance(id, _RECORD_ID_KEY_TYPES) or isinstance(id, bool):
-            raise TypeError(
+            raise InvalidArgumentTypeError(
                 "record id must be a str, int, list, tuple, dict, uuid.UUID or Range, "
                 f"got {type(id).__name__}"
             )
@@ -1277,9 +1289,9 @@ def _official_record_id_parts(
 ) -> tuple[str | Table | None, RecordIdKey | None]:
     """The parts of ``RecordID(table_name=..., identifier=...)``; each given by one name only."""
     if table is not None and table_name is not None:
-        raise TypeError("RecordID got both table and table_name: give one of them")
+        raise InvalidArgumentTypeError("RecordID got both table and table_name: give one of them")
     if id is not None and identifier is not None:
-        raise TypeError("RecordID got both id and identifier: give one of them")
+        raise InvalidArgumentTypeError("RecordID got both id and identifier: give one of them")
     return (table if table_name is None else table_name), (id if identifier is None else identifier)
 
 

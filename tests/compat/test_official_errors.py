@@ -518,16 +518,21 @@ QUERY_CASES: dict[str, tuple[str, type[ServerError], dict[str, Any]]] = {
         NotFoundError,
         {"database_name": "{name}_never", "index": 0},
     ),
-    "THROW": ("THROW 'card declined'", ThrownError, {"details": None, "index": 0}),
+    "THROW": (
+        "THROW 'card declined'",
+        ThrownError,
+        {"details": None, "index": 0, "thrown_message": "card declined"},
+    ),
     "timeout": (
         "SELECT * FROM sleep(50ms) TIMEOUT 1ms",
         QueryError,
         {"is_timed_out": True, "timeout": Duration.parse("1ms"), "index": 0},
     ),
+    # The statements before the THROW fail as not executed; the THROW's error is raised.
     "failed transaction": (
         "BEGIN; CREATE a:1; THROW 'no'; COMMIT",
-        QueryError,
-        {"is_not_executed": True, "is_cancelled": False, "index": 1},
+        ThrownError,
+        {"thrown_message": "no", "is_not_executed": False, "index": 2},
     ),
     "cancelled transaction": (
         "BEGIN; CREATE a:1; CANCEL",

@@ -1,7 +1,8 @@
 """URLs, connecting, closing, argument checking and secrets: blocking and asyncio, every transport.
 
 Argument checks are tested on closed connections: a check that runs before anything is sent
-raises its TypeError/ValueError there, while a call that reaches the transport raises
+raises its InvalidArgumentTypeError (a TypeError) or InvalidArgumentError (a ValueError), both
+SurrealErrors, there, while a call that reaches the transport raises
 SurrealConnectionError instead; so each test proves "before sending" and never waits for a
 server.
 """
@@ -25,6 +26,8 @@ from surrealdb import (
     BlockingEmbeddedSurrealConnection,
     BlockingHttpSurrealConnection,
     BlockingWsSurrealConnection,
+    InvalidArgumentError,
+    InvalidArgumentTypeError,
     InvalidURLError,
     NotFoundError,
     RecordID,
@@ -271,7 +274,8 @@ async def test_async_context_manager_closes(server: ServerInfo, transport: str) 
 def test_unencodable_value_names_its_path(db: BlockingSurrealConnection) -> None:
     with pytest.raises(UnencodableValueError) as caught:
         db.create("t", {"x": {"y": [1, object()]}})
-    assert isinstance(caught.value, TypeError)
+    assert isinstance(caught.value, TypeError) and isinstance(caught.value, SurrealError)
+    assert isinstance(caught.value, InvalidArgumentTypeError)
     assert "['x']['y'][1]" in str(caught.value)
     assert "'object'" in str(caught.value)
     assert db.query("RETURN 1") == 1  # the connection still works
@@ -367,8 +371,9 @@ async def closed_async(server: ServerInfo, transport: str) -> AsyncSurrealConnec
 def test_blocking_wrong_argument_types_raise_before_sending(
     closed_blocking: BlockingSurrealConnection, call: Callable[[Any], object]
 ) -> None:
-    with pytest.raises(TypeError):
+    with pytest.raises(InvalidArgumentTypeError) as caught:
         call(closed_blocking)
+    assert isinstance(caught.value, TypeError) and isinstance(caught.value, SurrealError)
 
 
 @pytest.mark.parametrize("transport", ["ws"], indirect=True)
@@ -376,8 +381,9 @@ def test_blocking_wrong_argument_types_raise_before_sending(
 def test_blocking_wrong_argument_types_of_ws_methods(
     closed_blocking: BlockingSurrealConnection, call: Callable[[Any], object]
 ) -> None:
-    with pytest.raises(TypeError):
+    with pytest.raises(InvalidArgumentTypeError) as caught:
         call(closed_blocking)
+    assert isinstance(caught.value, TypeError) and isinstance(caught.value, SurrealError)
 
 
 # The request builders are shared by every transport (the blocking tests cover all three), so
@@ -387,8 +393,9 @@ def test_blocking_wrong_argument_types_of_ws_methods(
 async def test_async_wrong_argument_types_raise_before_sending(
     closed_async: AsyncSurrealConnection, call: Callable[[Any], Awaitable[object]]
 ) -> None:
-    with pytest.raises(TypeError):
+    with pytest.raises(InvalidArgumentTypeError) as caught:
         await call(closed_async)
+    assert isinstance(caught.value, TypeError) and isinstance(caught.value, SurrealError)
 
 
 @pytest.mark.parametrize("transport", ["ws"], indirect=True)
@@ -396,8 +403,9 @@ async def test_async_wrong_argument_types_raise_before_sending(
 async def test_async_wrong_argument_types_of_ws_methods(
     closed_async: AsyncSurrealConnection, call: Callable[[Any], Awaitable[object]]
 ) -> None:
-    with pytest.raises(TypeError):
+    with pytest.raises(InvalidArgumentTypeError) as caught:
         await call(closed_async)
+    assert isinstance(caught.value, TypeError) and isinstance(caught.value, SurrealError)
 
 
 @pytest.mark.parametrize(
@@ -412,8 +420,46 @@ async def test_async_wrong_argument_types_of_ws_methods(
 def test_wrong_argument_values_raise_value_error_before_sending(
     closed_blocking: BlockingSurrealConnection, call: Callable[[Any], object], message: str
 ) -> None:
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(InvalidArgumentError, match=message) as caught:
         call(closed_blocking)
+    assert isinstance(caught.value, ValueError) and isinstance(caught.value, SurrealError)
+
+
+def test_except_surreal_error_catches_wrong_arguments(db: BlockingSurrealConnection) -> None:
+    """The calls of issue 15, on a working connection: each is refused before it is sent, and
+    the connection stays usable."""
+    caught: list[SurrealError] = []
+    wrong: Any = db  # the wrong arguments are the point
+    calls: list[Callable[[], object]] = [
+        lambda: wrong.select(""),
+        lambda: wrong.select(123),
+        lambda: wrong.merge(RecordID("t", 1), [1, 2]),
+    ]
+    for call in calls:
+        try:
+            call()
+        except SurrealError as error:
+            caught.append(error)
+    assert [type(error).__name__ for error in caught] == [
+        "InvalidTableError",
+        "InvalidArgumentTypeError",
+        "InvalidArgumentTypeError",
+    ]
+    assert all(isinstance(error, InvalidArgumentError) for error in caught)
+    assert db.query("RETURN 1") == 1
+
+
+@pytest.mark.parametrize("transport", ["ws"], indirect=True)
+@pytest.mark.parametrize("name", ["fn::x; DROP", "fn::x<1.0; x>"])
+def test_a_transactions_run_checks_the_function_before_sending(
+    db: BlockingSurrealConnection, name: str
+) -> None:
+    """Inside a transaction `run` is sent as a query, so the name must be a function's name."""
+    with db.transaction() as tx:
+        function, _, version = name.partition("<")
+        with pytest.raises(InvalidArgumentError, match="not a"):
+            tx.run(function, version.rstrip(">") or None)
+        assert tx.query("RETURN 1") == 1
 
 
 # --------------------------------------------------------------------------------------------

@@ -20,7 +20,13 @@ from contextvars import ContextVar
 from types import TracebackType
 from typing import Any, Self, TypeAlias
 
-from surrealdb.errors import InvalidURLError, SurrealConnectionError, SurrealError
+from surrealdb.errors import (
+    InvalidArgumentError,
+    InvalidArgumentTypeError,
+    InvalidURLError,
+    SurrealConnectionError,
+    SurrealError,
+)
 from surrealdb.live import AsyncLiveQueries, BlockingLiveQueries
 from surrealdb.protocol import Request
 from surrealdb.reconnect import ReconnectPolicy, reconnect_policy
@@ -59,9 +65,11 @@ def check_seconds(name: str, value: object, *, allow_none: bool) -> float | None
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         expected = "a number of seconds or None" if allow_none else "a number of seconds"
-        raise TypeError(f"{name} must be {expected}, got {type(value).__name__}: {value!r}")
+        raise InvalidArgumentTypeError(
+            f"{name} must be {expected}, got {type(value).__name__}: {value!r}"
+        )
     if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be more than 0 seconds, got {value!r}")
+        raise InvalidArgumentError(f"{name} must be more than 0 seconds, got {value!r}")
     return float(value)
 
 
@@ -82,8 +90,8 @@ def ssl_context(option: object, url: ConnectionURL) -> ssl_module.SSLContext | N
         try:
             return ssl_module.create_default_context(cafile=path)
         except (OSError, ssl_module.SSLError) as exc:
-            raise ValueError(f"ssl= cannot load the CA file {path!r}: {exc}") from None
-    raise TypeError(
+            raise InvalidArgumentError(f"ssl= cannot load the CA file {path!r}: {exc}") from None
+    raise InvalidArgumentTypeError(
         "ssl must be an ssl.SSLContext, the path of a CA file, or None;"
         f" got {type(option).__name__}"
     )

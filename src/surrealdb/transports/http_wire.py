@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import h11
 
-from surrealdb.errors import HeaderValueError
+from surrealdb.errors import HeaderValueError, InvalidArgumentError, InvalidArgumentTypeError
 from surrealdb.transports.base import SERVER_MESSAGE_LIMIT
 from surrealdb.transports.http_state import HttpSessionState
 
@@ -40,11 +40,11 @@ Headers = list[tuple[bytes, bytes]]
 def check_reply_size(value: object) -> int:
     """The `max_reply_size` option: a positive number of bytes."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(
+        raise InvalidArgumentTypeError(
             f"max_reply_size must be a number of bytes (int), got {type(value).__name__}: {value!r}"
         )
     if value <= 0:
-        raise ValueError(f"max_reply_size must be more than 0 bytes, got {value!r}")
+        raise InvalidArgumentError(f"max_reply_size must be more than 0 bytes, got {value!r}")
     return value
 
 
