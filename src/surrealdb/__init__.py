@@ -108,6 +108,7 @@ from surrealdb.scopes import AsyncSession, AsyncTransaction, BlockingSession, Bl
 from surrealdb.transports.base import PayloadTooLargeError
 from surrealdb.values import (
     NONE,
+    NULL,
     BoundExcluded,
     BoundIncluded,
     Datetime,
@@ -123,11 +124,13 @@ from surrealdb.values import (
     OutOfRangeDatetime,
     Range,
     RecordID,
+    SurrealNull,
     Table,
 )
 
 __all__ = [
     "NONE",
+    "NULL",
     "TAG_BOUND_EXCLUDED",
     "TAG_BOUND_INCLUDED",
     "TAG_DATETIME",
@@ -226,6 +229,7 @@ __all__ = [
     "SurrealConnectionError",
     "SurrealDBMethodError",
     "SurrealError",
+    "SurrealNull",
     "SurrealPool",
     "SurrealTimeoutError",
     "Table",

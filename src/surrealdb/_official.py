@@ -23,7 +23,7 @@ from surrealdb.values import (
     Geometry,
     Range,
     RecordID,
-    SurrealNone,
+    SurrealNull,
     SurrealSet,
     Table,
 )
@@ -82,7 +82,7 @@ Value: TypeAlias = (
     | uuid.UUID
     | Decimal
     | datetime.datetime
-    | SurrealNone
+    | SurrealNull
     | Table
     | File
     | Range

@@ -15,7 +15,7 @@ import msgspec
 
 from surrealdb.api_types import Tokens
 from surrealdb.errors import InvalidArgumentError, InvalidArgumentTypeError, InvalidTableError
-from surrealdb.values import NONE, RecordID, Table
+from surrealdb.values import RecordID, Table
 
 # The names a caller may use in signin/signup, and the names the server expects.
 _CREDENTIAL_NAMES = {
@@ -72,9 +72,9 @@ def insert_table(name: object) -> Table | RecordID:
     return table(name)
 
 
-def optional_table(name: object) -> Table | object:
-    """A table name, or NONE when each record names its own table."""
-    return NONE if name is None else table(name)
+def optional_table(name: object) -> Table | None:
+    """A table name, or None (sent as NONE) when each record names its own table."""
+    return None if name is None else table(name)
 
 
 def record_id(value: object) -> RecordID:
@@ -152,10 +152,10 @@ def tokens(value: object) -> dict[str, Any]:
     return {"access": value.access, "refresh": value.refresh}
 
 
-def keep_if_none(value: str | None) -> str | object:
-    """None becomes NONE, which the server reads as 'leave unchanged'."""
+def keep_if_none(value: str | None) -> str | None:
+    """None (sent as NONE), which the server reads as 'leave unchanged', or a string."""
     if value is None:
-        return NONE
+        return None
     if not isinstance(value, str):
         raise InvalidArgumentTypeError(f"expected a string or None, got {type(value).__name__}")
     return value

@@ -29,7 +29,7 @@ from cbor2 import CBORTag
 
 from surrealdb.errors import InvalidArgumentTypeError
 from surrealdb.values import (
-    NONE,
+    NULL,
     BoundExcluded,
     BoundIncluded,
     Datetime,
@@ -45,7 +45,7 @@ from surrealdb.values import (
     OutOfRangeDatetime,
     Range,
     RecordID,
-    SurrealNone,
+    SurrealNull,
     SurrealSet,
     Table,
 )
@@ -77,7 +77,7 @@ TAG_GEOMETRY_MULTI_POLYGON: Final = 93
 TAG_GEOMETRY_COLLECTION: Final = 94
 
 _SUPPORTED_TYPES: Final = (
-    "None (NULL), surrealdb.values.NONE, bool, int, float, str, bytes, list, tuple, "
+    "None (NONE), surrealdb.NULL, bool, int, float, str, bytes, list, tuple, "
     "dict with str keys, set, frozenset, uuid.UUID, decimal.Decimal, datetime.datetime, "
     "datetime.timedelta, the surrealdb.values types (RecordID, Table, Datetime, Duration, "
     "Range, File, geometries, SurrealSet), msgspec Structs and dataclasses"
@@ -127,6 +127,7 @@ def _tag_header(tag: int, array_length: int | None = None) -> bytes:
 
 
 _NONE_CBOR: Final = _tag_header(TAG_NONE) + b"\xf6"  # tag 6 wrapping null
+_NULL_CBOR: Final = b"\xf6"
 _TABLE_HEAD: Final = _tag_header(TAG_TABLE)
 _RECORD_ID_HEAD: Final = _tag_header(TAG_RECORD_ID, 2)
 _DECIMAL_HEAD: Final = _tag_header(TAG_DECIMAL)
@@ -146,8 +147,12 @@ _MULTI_POLYGON_HEAD: Final = _tag_header(TAG_GEOMETRY_MULTI_POLYGON)
 _COLLECTION_HEAD: Final = _tag_header(TAG_GEOMETRY_COLLECTION)
 
 
-def _encode_none(encoder: cbor2.CBOREncoder, value: SurrealNone) -> None:
+def _encode_none(encoder: cbor2.CBOREncoder, value: None) -> None:
     encoder.write(_NONE_CBOR)
+
+
+def _encode_null(encoder: cbor2.CBOREncoder, value: SurrealNull) -> None:
+    encoder.write(_NULL_CBOR)
 
 
 def _encode_table(encoder: cbor2.CBOREncoder, value: Table) -> None:
@@ -205,8 +210,11 @@ def _encode_surreal_set(encoder: cbor2.CBOREncoder, value: SurrealSet) -> None:
 
 def _encode_range(encoder: cbor2.CBOREncoder, value: Range) -> None:
     encoder.write(_RANGE_HEAD)
-    encoder.encode(value.begin)  # unbounded is null (the engine rejects NONE here)
-    encoder.encode(value.end)
+    for bound in (value.begin, value.end):
+        if bound is None:  # unbounded is null: the engine rejects NONE here
+            encoder.write(_NULL_CBOR)
+        else:
+            encoder.encode(bound)
 
 
 def _encode_bound_included(encoder: cbor2.CBOREncoder, value: BoundIncluded) -> None:
@@ -298,7 +306,8 @@ def _struct_fields(struct_type: type[msgspec.Struct]) -> tuple[tuple[str, str], 
 
 
 _ENCODERS: Final[dict[type, _EncoderHook]] = {
-    SurrealNone: _encode_none,
+    type(None): _encode_none,  # only with encoders=: cbor2 itself writes None as null
+    SurrealNull: _encode_null,
     Table: _encode_table,
     RecordID: _encode_record_id,
     Datetime: _encode_datetime,
@@ -397,9 +406,10 @@ _dumps: Final = cbor2.dumps
 
 # Types cbor2 encodes itself, as SurrealDB reads them, and ours whose hook writes no value
 # that cbor2 could encode differently (a Table's name is checked in _is_plain). An int is
-# plain only inside the server's range (checked where it is met).
+# plain only inside the server's range (checked where it is met). None is not plain: cbor2
+# writes it as null, but it is NONE, which only the exact path's hook writes.
 _PLAIN_LEAF_TYPES: Final = frozenset(
-    {str, int, float, bool, type(None), bytes, uuid.UUID, SurrealNone}
+    {str, int, float, bool, bytes, uuid.UUID, SurrealNull}
     | {Datetime, OutOfRangeDatetime, Duration}
 )
 # Deeper values take the exact path, whose check reports cycles and too deep nesting. Even a
@@ -497,7 +507,7 @@ _DEPTH_REASON: Final = (
 _CYCLE_REASON: Final = "the value contains itself (a reference cycle)"
 
 # Exact types with nothing to check and no CBOR levels of their own.
-_UNCHECKED_LEAF_TYPES: Final = frozenset({str, float, bool, type(None), bytes, bytearray})
+_UNCHECKED_LEAF_TYPES: Final = frozenset({str, float, bool, bytes, bytearray})
 # How many CBOR levels each of our hooks writes around what it encodes, and for the hooks
 # that encode other values, how to get them.
 _Children = Callable[[Any], Iterator[Any]]
@@ -516,6 +526,7 @@ def _dataclass_values(value: Any) -> Iterator[Any]:
 
 _HOOK_SHAPES: Final[dict[_EncoderHook, tuple[int, _Children | None]]] = {
     _encode_none: (1, None),
+    _encode_null: (0, None),
     _encode_table: (1, None),
     _encode_decimal: (1, None),
     _encode_datetime: (2, None),
@@ -961,7 +972,7 @@ def _shape_decoder(kind: type[_S]) -> Callable[[Any], _S]:
 # Tags whose content is scalars or fixed tuples go through cbor2's tag_hook, which hands over
 # the content decoded immutably but is much cheaper per tag than a semantic decoder.
 _TAG_DECODERS: Final[dict[int, _Decoder]] = {
-    TAG_NONE: lambda value: NONE,
+    TAG_NONE: lambda value: None,
     TAG_TABLE: lambda value: Table(_text(value)),
     TAG_RECORD_ID: _decode_record_id,
     TAG_UUID_STRING: uuid.UUID,
@@ -990,7 +1001,7 @@ def _decode_set_from_hook(value: Any) -> Any:
 
 def _decode_range_from_hook(value: Any) -> Range:
     begin, end = value
-    return Range(None if begin is NONE else _thaw(begin), None if end is NONE else _thaw(end))
+    return Range(_thaw(begin), _thaw(end))
 
 
 def _decode_set(value: Any, immutable: bool) -> Any:
@@ -1002,7 +1013,7 @@ def _decode_set(value: Any, immutable: bool) -> Any:
 
 def _decode_range(value: Any, immutable: bool) -> Range:
     begin, end = value
-    return Range(None if begin is NONE else begin, None if end is NONE else end)
+    return Range(begin, end)
 
 
 # The lenient path (for messages where cbor2 rejected the content of a tag it decodes itself)
@@ -1030,9 +1041,18 @@ def decode(data: bytes) -> tuple[Any, list[int]]:
     datetime, which SurrealDB never sends; it uses tag 12) is left to cbor2 and decodes as
     ``datetime.datetime``. Large messages are decoded with the cyclic GC paused (see
     ``_GcPause``).
+
+    NONE (tag 6) decodes as ``None`` and NULL (CBOR null) as ``NULL``. cbor2 decodes null as
+    ``None`` itself, with no hook, so the fast path cannot tell the two apart; it counts the
+    NONEs instead. When the message has no more 0xF6 bytes (null) than NONEs (each wraps
+    one), it holds no NULL and is done; else it is decoded again with NONE marked, and the
+    Nones that remain are NULLs (``_decode_exact_nulls``). NULL is rare since Python's None
+    is sent as NONE, so that second pass is rare too.
     """
     undecoded: list[int] = []
-    _decoding.undecoded = undecoded
+    state = _decoding
+    state.undecoded = undecoded
+    state.nones = 0
     try:
         if len(data) < GC_PAUSE_MIN_BYTES:
             result = _loads(data, tag_hook=_decode_tag)
@@ -1045,6 +1065,8 @@ def decode(data: bytes) -> tuple[Any, list[int]]:
         # cbor2 rejected the content of a tag it decodes itself (such as a malformed tag 0):
         # decode again, keeping such tags raw.
         return _decode_leniently(data)
+    if data.count(0xF6) > state.nones:
+        return _decode_exact_nulls(data)
     return result, undecoded
 
 
@@ -1101,6 +1123,7 @@ class _DecodingState(threading.local):
     """
 
     undecoded: list[int]
+    nones: int
 
 
 _decoding: Final = _DecodingState()
@@ -1124,7 +1147,9 @@ def _decode_tag(tag: cbor2.CBORTag, immutable: bool) -> Any:
                 record._id = key
                 return record
     elif number == 6:  # TAG_NONE: every statement of a query reply has a NONE "type"
-        return NONE
+        if tag.value is None:  # the null it wraps: see decode
+            _decoding.nones += 1
+        return None
     elif number == 12:  # TAG_DATETIME
         value = tag.value
         if type(value) is tuple and len(value) == 2:
@@ -1186,21 +1211,28 @@ _gc_pause: Final = _GcPause()
 
 
 def _decode_leniently(data: bytes) -> tuple[Any, list[int]]:
-    """Slow path of ``decode``: semantic tags whose content does not fit stay as ``CBORTag``."""
+    """Slow path of ``decode``: semantic tags whose content does not fit stay as ``CBORTag``.
+
+    Rare enough to tell NULL from NONE the exact way always (see ``_decode_exact_nulls``).
+    """
     undecoded: list[int] = []
 
     def decode_tag(tag: cbor2.CBORTag, immutable: bool) -> Any:
+        if tag.tag == TAG_NONE:
+            return _NONE_MARK
+        value = _exact_tag_content(tag.tag, tag.value)
         decoder = _TAG_DECODERS.get(tag.tag)
         if decoder is not None:
             try:
-                return decoder(tag.value)
+                return decoder(value)
             except Exception:
                 pass
         undecoded.append(tag.tag)
-        return tag
+        return cbor2.CBORTag(tag.tag, value)
 
     def lenient(tag: int, decoder: _SemanticDecoder) -> _SemanticDecoder:
         def decode_or_keep(value: Any, immutable: bool) -> Any:
+            value = _exact_tag_content(tag, value)
             try:
                 return decoder(value, immutable)
             except Exception:
@@ -1214,4 +1246,65 @@ def _decode_leniently(data: bytes) -> tuple[Any, list[int]]:
         result = cbor2.loads(data, semantic_decoders=decoders, tag_hook=decode_tag)
     except cbor2.CBORDecodeError as error:
         raise CBORDecodeFailed(f"invalid CBOR message: {error}") from error
-    return result, undecoded
+    return _exact_nulls(result), undecoded
+
+
+class _NoneMark:
+    """What NONE decodes to while NULLs are being told apart from it (never returned)."""
+
+    __slots__ = ()
+
+
+_NONE_MARK: Final = _NoneMark()
+
+
+def _decode_exact_nulls(data: bytes) -> tuple[Any, list[int]]:
+    """Decode a message that may hold NULLs: NONE is marked, so the Nones left are NULLs.
+
+    Tag contents are converted before their values are built (a record id ``t:[1, NULL]``
+    keeps its NULL), and the rest of the message after it is decoded.
+    """
+    undecoded: list[int] = []
+    _decoding.undecoded = undecoded
+    with _gc_pause:
+        result = _loads(data, tag_hook=_decode_tag_exact_nulls)
+    return _exact_nulls(result), undecoded
+
+
+def _decode_tag_exact_nulls(tag: cbor2.CBORTag, immutable: bool) -> Any:
+    """``tag_hook`` of ``_decode_exact_nulls``: NONE is marked, other contents converted."""
+    if tag.tag == TAG_NONE:
+        return _NONE_MARK
+    return _decode_tag(cbor2.CBORTag(tag.tag, _exact_tag_content(tag.tag, tag.value)), immutable)
+
+
+def _exact_tag_content(number: int, value: Any) -> Any:
+    """A tag's content with NULL and NONE told apart; a range's null bounds stay unbounded."""
+    if number == TAG_RANGE and type(value) is tuple and len(value) == 2:
+        return tuple(None if bound is None or bound is _NONE_MARK else bound for bound in value)
+    return _exact_nulls(value)
+
+
+def _exact_nulls(value: Any) -> Any:
+    """The value with each None (a null) made NULL and each marked NONE made None.
+
+    Descends into the arrays and objects cbor2 built, not into tags and our values: those
+    were built from converted contents already (cbor2 decodes tags inside out).
+    """
+    if value is None:
+        return NULL
+    if value is _NONE_MARK:
+        return None
+    kind = type(value)
+    if kind is dict:
+        for key, item in value.items():
+            value[key] = _exact_nulls(item)
+    elif kind is list:
+        value[:] = [_exact_nulls(item) for item in value]
+    elif kind is tuple:
+        return tuple(_exact_nulls(item) for item in value)
+    elif kind is cbor2.frozendict:
+        return cbor2.frozendict({key: _exact_nulls(item) for key, item in value.items()})
+    elif kind is frozenset:
+        return frozenset(_exact_nulls(item) for item in value)
+    return value

@@ -25,7 +25,6 @@ from surrealdb.errors import (
     TransactionEndedError,
 )
 from surrealdb.protocol import Request
-from surrealdb.values import NONE
 
 T = TypeVar("T")
 
@@ -211,15 +210,19 @@ class SessionReplay:
             return
         method, params = request.method, request.params
         if method == "use":
-            namespace = params[0] if params else NONE
-            database = params[1] if len(params) > 1 else NONE
+            namespace = params[0] if params else None
+            database = params[1] if len(params) > 1 else None
             if isinstance(namespace, str):
                 self.namespace = namespace
             if isinstance(database, str):
                 self.database = database
         elif method == "let":
             if params and isinstance(params[0], str):
-                self.variables[params[0]] = params[1] if len(params) > 1 else NONE
+                value = params[1] if len(params) > 1 else None
+                if value is None:  # NONE removes the variable, as the server's `let` does
+                    self.variables.pop(params[0], None)
+                else:
+                    self.variables[params[0]] = value
         elif method == "unset":
             if params:
                 self.variables.pop(params[0], None)
@@ -254,8 +257,8 @@ class SessionReplay:
                 Request(
                     "use",
                     [
-                        NONE if self.namespace is None else self.namespace,
-                        NONE if self.database is None else self.database,
+                        self.namespace,  # None is sent as NONE: left as it is
+                        self.database,
                     ],
                 )
             )

@@ -17,7 +17,7 @@ from uuid import UUID
 from surrealdb import _replies
 from surrealdb.errors import InvalidArgumentError
 from surrealdb.protocol import Request
-from surrealdb.values import NONE, RecordID
+from surrealdb.values import RecordID
 
 _FUNCTION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(::[A-Za-z_][A-Za-z0-9_]*)+")
 _MODEL_VERSION = re.compile(r"[A-Za-z0-9_.\-]+")
@@ -36,7 +36,7 @@ def in_transaction(request: Request, txn: UUID) -> tuple[Request, ResultShaper |
     def shape(result: Any) -> Any:
         value = _replies.query_last(result, query)
         if single and isinstance(value, list):
-            return value[0] if value else NONE
+            return value[0] if value else None
         return value
 
     return query, shape

@@ -1,7 +1,8 @@
 """SurrealDB value types that have no exact Python builtin counterpart.
 
-Python builtins cover most SurrealDB values (NULL is ``None``, objects are ``dict`` ...). The
-types here cover the rest: ``NONE`` (absent, distinct from NULL), record ids, tables,
+Python builtins cover most SurrealDB values (NONE is ``None``, objects are ``dict`` ...). The
+types here cover the rest: ``NULL`` (a value that exists and is null, distinct from NONE),
+record ids, tables,
 nanosecond datetimes and durations, ranges, files and geometries. They are immutable value
 objects (equality and hash by value) so that decoded replies can be compared and used as keys.
 """
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "NONE",
+    "NULL",
     "Bound",
     "BoundExcluded",
     "BoundIncluded",
@@ -64,7 +66,7 @@ __all__ = [
     "Range",
     "RecordID",
     "RecordIdKey",
-    "SurrealNone",
+    "SurrealNull",
     "SurrealSet",
     "Table",
 ]
@@ -74,37 +76,46 @@ _SECONDS_PER_DAY: Final = 86_400
 
 
 # --------------------------------------------------------------------------------------------
-# NONE
+# NONE and NULL
 # --------------------------------------------------------------------------------------------
 
 
-class SurrealNone:
-    """Type of ``NONE``: SurrealDB's "no value", which differs from NULL (Python ``None``).
+NONE: Final = None
+"""SurrealDB's NONE ("no value") is Python ``None``, both ways, as in the official SDKs.
 
-    A field set to NONE is absent from a record, while a field set to NULL exists and is null.
-    There is exactly one instance, ``NONE``; it is falsy like ``None``.
+A field set to NONE is absent from a record; an unset variable or a missing field reads as
+NONE. The name stays so that code written against ``surrealdb.NONE`` keeps working.
+"""
+
+
+class SurrealNull:
+    """Type of ``NULL``: SurrealDB's null, a value that exists and is null.
+
+    Python ``None`` is NONE (absent), so a NULL needs its own value: ``NULL`` is sent as
+    NULL and a NULL in a reply reads as ``NULL``, so nothing is lost either way. There is
+    exactly one instance; it is falsy like ``None``.
     """
 
     __slots__ = ()
-    _instance: SurrealNone | None = None
+    _instance: SurrealNull | None = None
 
-    def __new__(cls) -> SurrealNone:
+    def __new__(cls) -> SurrealNull:
         if cls._instance is None:
             cls._instance = super().__new__(cls)
         return cls._instance
 
     def __repr__(self) -> str:
-        return "NONE"
+        return "NULL"
 
     def __bool__(self) -> bool:
         return False
 
     def __reduce__(self) -> str:
         # Pickle and copy by name so the singleton stays unique.
-        return "NONE"
+        return "NULL"
 
 
-NONE: Final = SurrealNone()
+NULL: Final = SurrealNull()
 
 
 # --------------------------------------------------------------------------------------------
@@ -1357,9 +1368,9 @@ def _format_float(value: float) -> str:
 def _format_literal(value: object) -> str:
     """A SurrealQL literal for a value nested in a record id."""
     if value is None:
-        return "NULL"
-    if value is NONE:
         return "NONE"
+    if value is NULL:
+        return "NULL"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -1408,9 +1419,9 @@ _DURATION_TOKEN: Final = re.compile(r"(?:\d+(?:ns|us|µs|μs|ms|s|m|h|d|w|y))+(?
 _KEYWORDS: Final[dict[str, object]] = {
     "true": True,
     "false": False,
-    "null": None,
-    "NULL": None,
-    "NONE": NONE,
+    "null": NULL,
+    "NULL": NULL,
+    "NONE": None,
     "NaN": float("nan"),
     "Infinity": float("inf"),
     "-Infinity": float("-inf"),

@@ -28,6 +28,7 @@ from surrealdb import cbor as cbor_module
 from surrealdb.cbor import CBORDecodeFailed, UnencodableValueError, decode, encode
 from surrealdb.values import (
     NONE,
+    NULL,
     BoundExcluded,
     BoundIncluded,
     Datetime,
@@ -76,8 +77,8 @@ def only(data: bytes) -> Any:
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        (NONE, CBORTag(6, None)),
-        (None, None),
+        (None, CBORTag(6, None)),
+        (NULL, None),
         (Table("user"), CBORTag(7, "user")),
         (RecordID("user", "john"), CBORTag(8, ["user", "john"])),
         (RecordID("user", 1), CBORTag(8, ["user", 1])),
@@ -112,7 +113,7 @@ def only(data: bytes) -> Any:
         (GeometryMultiPolygon((POLYGON,)), CBORTag(93, [wire(POLYGON)])),
         (GeometryCollection((P1, LINE)), CBORTag(94, [wire(P1), wire(LINE)])),
         (
-            [NONE, None, {"a": NONE, "b": None}],
+            [None, NULL, {"a": None, "b": NULL}],
             [CBORTag(6, None), None, {"a": CBORTag(6, None), "b": None}],
         ),
         ((1, "x", b"\x00"), [1, "x", b"\x00"]),
@@ -195,9 +196,16 @@ def test_plain_requests_take_the_fast_path() -> None:
     rows = [{"i": i, "name": f"u{i}", "tags": ["a", "b"], "at": Datetime(i)} for i in range(3)]
     request = {"id": 1, "method": "insert", "params": [Table("t"), rows]}
     assert cbor_module._is_plain(request, 0)
-    assert cbor_module._is_plain([RecordID("t", "x"), RecordID("t", [1, UUID]), NONE, None], 0)
+    assert cbor_module._is_plain([RecordID("t", "x"), RecordID("t", [1, UUID]), NULL], 0)
     assert cbor_module._is_plain(CBORTag(7, "t"), 0)
     assert encode(request) == exact_path(request)
+
+
+def test_none_takes_the_exact_path_as_none() -> None:
+    # cbor2's fast path writes None as null; None is NONE, which only the exact path writes.
+    assert not cbor_module._is_plain({"a": None}, 0)
+    assert not cbor_module._is_plain([1, [None]], 0)
+    assert encode({"a": None}) == cbor2.dumps({"a": CBORTag(6, None)})
 
 
 @pytest.mark.parametrize(
@@ -372,8 +380,37 @@ def test_decode_set_with_unhashable_elements_keeps_a_list() -> None:
 def test_decode_keeps_none_and_null_apart() -> None:
     data = cbor2.dumps([CBORTag(6, None), None, {"a": CBORTag(6, None), "b": None}])
     decoded = only(data)
-    assert decoded[0] is NONE and decoded[1] is None
-    assert decoded[2]["a"] is NONE and decoded[2]["b"] is None
+    assert decoded[0] is None and decoded[1] is NULL
+    assert decoded[2]["a"] is None and decoded[2]["b"] is NULL
+
+
+@pytest.mark.parametrize(
+    ("wire", "expected"),
+    [
+        # A byte 0xC6 (198) right before a null looks like a NONE tag to a byte scan.
+        ([198, None], [198, NULL]),
+        ([198, CBORTag(6, None)], [198, None]),
+        # 0xF6 bytes that are not nulls (an int, bytes) only cost the exact pass.
+        ([246, b"\xf6", CBORTag(6, None)], [246, b"\xf6", None]),
+        (CBORTag(8, ["t", [1, None, CBORTag(6, None)]]), RecordID("t", [1, NULL, None])),
+        (CBORTag(8, ["t", {"a": None}]), RecordID("t", {"a": NULL})),
+        (CBORTag(49, [None, CBORTag(50, None)]), Range(None, BoundIncluded(NULL))),
+        (CBORTag(49, [CBORTag(6, None), CBORTag(51, [None])]), Range(None, BoundExcluded([NULL]))),
+        (CBORTag(56, [None, 1]), {NULL, 1}),
+        ({"deep": [[{"x": None, "y": CBORTag(6, None)}]]}, {"deep": [[{"x": NULL, "y": None}]]}),
+    ],
+)
+def test_decode_tells_null_from_none_everywhere(wire: object, expected: object) -> None:
+    decoded = only(cbor2.dumps(wire))
+    assert decoded == expected
+    if not isinstance(wire, CBORTag) or wire.tag != 49:  # a range's NONE bound is sent as null
+        assert encode(decoded) == cbor2.dumps(wire)
+
+
+def test_decode_tells_null_from_none_in_an_unknown_tag() -> None:
+    message, undecoded = decode(cbor2.dumps([CBORTag(999, [None, CBORTag(6, None)]), None]))
+    assert undecoded == [999]
+    assert message == [CBORTag(999, (NULL, None)), NULL]
 
 
 def test_decode_unknown_tag_keeps_the_message() -> None:
@@ -430,7 +467,8 @@ ROUND_TRIP_VALUES: list[object] = [
     "text ✓",
     b"\x00\xff",
     [1, [2, [3]]],
-    {"a": {"b": [NONE, None]}},
+    {"a": {"b": [NULL, None]}},
+    NULL,
     UUID,
     Decimal("-1.2345678901234567890123456789"),
     Datetime(1704164645, 123456789),
@@ -443,7 +481,7 @@ ROUND_TRIP_VALUES: list[object] = [
     RecordID("user", {"a": 1}),
     RecordID("user", UUID),
     RecordID("user", Range(BoundExcluded(1), BoundIncluded(9))),
-    {1, "a", NONE},
+    {1, "a", NULL},
     SurrealSet([{"a": 1}, {"b": 2}]),
     Range(BoundIncluded(Datetime(5)), BoundExcluded(Datetime(7))),
     Range(None, None),

@@ -15,7 +15,7 @@ from surrealdb._generated import requests
 from surrealdb.api_types import QueryResult, Tokens
 from surrealdb.errors import InvalidTableError, ProtocolError, QueryError, ServerError
 from surrealdb.protocol import Request
-from surrealdb.values import NONE, RecordID, Table
+from surrealdb.values import NONE, NULL, RecordID, Table
 
 REQUEST = Request("select", [])
 
@@ -230,7 +230,7 @@ def test_new_session_id() -> None:
         ([None], []),
         ([1, None, None], [1]),
         ([None, 1, None], [None, 1]),
-        ([1, NONE], [1, NONE]),
+        ([1, NULL], [1, NULL]),
         ([1, False], [1, False]),
         ([1, 0], [1, 0]),
     ],
@@ -245,8 +245,8 @@ def test_without_trailing_none(params: list[Any], expected: list[Any]) -> None:
 
 
 def test_request_builders_apply_the_converters() -> None:
-    assert requests.use(None, "db").params == [NONE, "db"]
-    assert requests.use("ns").params == ["ns", NONE]
+    assert requests.use(None, "db").params == [None, "db"]
+    assert requests.use("ns").params == ["ns"]  # an absent database, as NONE would say
     assert requests.let("$x", 1).params == ["x", 1]
     assert requests.query("RETURN 1").params == ["RETURN 1"]
     assert requests.query("RETURN $x", {"x": 1}).params == ["RETURN $x", {"x": 1}]

@@ -12,6 +12,7 @@ import pytest
 
 from surrealdb.values import (
     NONE,
+    NULL,
     BoundExcluded,
     BoundIncluded,
     Datetime,
@@ -25,22 +26,26 @@ from surrealdb.values import (
     Range,
     RecordID,
     RecordIdKey,
-    SurrealNone,
+    SurrealNull,
     SurrealSet,
     Table,
 )
 
-# -- NONE ------------------------------------------------------------------------------------
+# -- NONE and NULL ---------------------------------------------------------------------------
 
 
-def test_none_is_a_falsy_singleton_distinct_from_python_none() -> None:
-    assert SurrealNone() is NONE
-    assert repr(NONE) == "NONE"
-    assert not NONE
-    assert NONE is not None
-    assert NONE != None  # noqa: E711 - the point is that NONE is not NULL
-    assert copy.deepcopy(NONE) is NONE
-    assert pickle.loads(pickle.dumps(NONE)) is NONE
+def test_none_is_python_none() -> None:
+    assert NONE is None
+
+
+def test_null_is_a_falsy_singleton_distinct_from_python_none() -> None:
+    assert SurrealNull() is NULL
+    assert repr(NULL) == "NULL"
+    assert not NULL
+    assert NULL is not None
+    assert NULL != None  # noqa: E711 - the point is that NULL is not NONE
+    assert copy.deepcopy(NULL) is NULL
+    assert pickle.loads(pickle.dumps(NULL)) is NULL
 
 
 # -- Table, File -----------------------------------------------------------------------------
@@ -102,7 +107,7 @@ def test_record_id_str_and_parse_round_trip(record: RecordID, text: str) -> None
 @pytest.mark.parametrize(
     "key",
     [
-        [1, "a", 1.5, -2.25, True, False, None, NONE],
+        [1, "a", 1.5, -2.25, True, False, None, NULL],
         [Decimal("1.50"), uuid.UUID(int=3), Datetime(5, 7), Duration.parse(3900)],
         {"nested": [{"deep": ["x", 'quote "double"', "quote 'single'", "both ' \""]}]},
         ["tab\tnew\nline back\\slash", "ünïcödé", ""],
@@ -126,7 +131,7 @@ def test_record_id_parse_accepts_other_spellings() -> None:
         "user", [1, "x", {"k": 2, "other": 1500.0}]
     )
     assert RecordID.parse("user:[1dec, 2f, 3.5, NULL, null, '\\u00e9\\u{1F600}']") == RecordID(
-        "user", [Decimal(1), 2.0, 3.5, None, None, "é😀"]
+        "user", [Decimal(1), 2.0, 3.5, NULL, NULL, "é😀"]
     )
     # 1e5 is an identifier, not a number, at the top level (as in SurrealQL).
     assert RecordID.parse("user:1e5") == RecordID("user", "1e5")

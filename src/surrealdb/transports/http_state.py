@@ -20,7 +20,6 @@ from surrealdb import cbor
 from surrealdb.api_types import Tokens
 from surrealdb.errors import HeaderValueError, SurrealError, server_error
 from surrealdb.protocol import Request
-from surrealdb.values import NONE
 
 BASE_HEADERS = {"Content-Type": "application/cbor", "Accept": "application/cbor"}
 
@@ -109,8 +108,8 @@ class HttpSessionState:
             self._use(params)
             return LocalResult({"namespace": self.namespace, "database": self.database})
         if method == "let":
-            name, value = params[0], params[1] if len(params) > 1 else NONE
-            if value is NONE:  # as the server's `let`: NONE removes the variable
+            name, value = params[0], params[1] if len(params) > 1 else None
+            if value is None:  # as the server's `let`: NONE removes the variable
                 self.variables.pop(name, None)
                 return LocalResult(None)
             if name in PROTECTED_VARIABLES:
@@ -175,8 +174,8 @@ class HttpSessionState:
             self._token = access if isinstance(access, str) else self._token
 
     def _use(self, params: list[Any]) -> None:
-        namespace = params[0] if params else NONE
-        database = params[1] if len(params) > 1 else NONE
+        namespace = params[0] if params else None
+        database = params[1] if len(params) > 1 else None
         if isinstance(namespace, str):
             check_header_name("namespace", "Surreal-NS", namespace)
         if isinstance(database, str):
