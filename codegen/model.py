@@ -92,6 +92,9 @@ class Param(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """A password or token: the generated method drops its reference once the request is built."""
     alias: str | None = None
     """Another keyword name the method accepts for this parameter (the official SDK's name)."""
+    sent_when_none: bool = False
+    """Sent as NONE when left at None, where the server needs every parameter; else an
+    optional parameter left at None at the end of the list is not sent."""
 
 
 class Overload(msgspec.Struct, forbid_unknown_fields=True, frozen=True):

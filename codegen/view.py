@@ -43,6 +43,7 @@ class ParamView:
     is_session: bool
     secret: bool = False
     alias: str | None = None
+    sent_when_none: bool = False
 
     @property
     def declaration(self) -> str:
@@ -200,7 +201,9 @@ class MethodView:
         positional = [p.wire_expression for p in self.params if not p.is_session]
         session = [p.wire_expression for p in self.params if p.is_session]
         params = f"[{', '.join(positional)}]"
-        if any(p.default is not None for p in self.params if not p.is_session):
+        if any(
+            p.default is not None and not p.sent_when_none for p in self.params if not p.is_session
+        ):
             params = f"_params.without_trailing_none({params})"
         args = [repr(self.wire), params]
         if session:
@@ -407,6 +410,7 @@ def _param_view(schema: Schema, param: Param) -> ParamView:
         is_session=param.wire == "session",
         secret=param.secret,
         alias=param.alias,
+        sent_when_none=param.sent_when_none,
     )
 
 

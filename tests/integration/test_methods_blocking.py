@@ -31,6 +31,7 @@ import pytest
 
 from surrealdb import (
     NONE,
+    NULL,
     AlreadyExistsError,
     AuthenticationError,
     BoundExcluded,
@@ -167,8 +168,8 @@ def every_value_type() -> dict[str, Any]:
         "duration_zero": Duration(),
         "decimal": Decimal("12345678901234567890.123456789"),
         "uuid": _TEST_UUID,
-        "null": None,
-        "none": NONE,
+        "null": NULL,
+        "none": None,
         "point": _POINT,
         "line": _LINE,
         "polygon": _POLYGON,
@@ -194,8 +195,8 @@ def every_value_type() -> dict[str, Any]:
 
 
 def expected_record(record_id: RecordID, content: Mapping[str, Any]) -> dict[str, Any]:
-    """What the server stores for `content`: fields set to NONE are absent."""
-    stored = {key: value for key, value in content.items() if value is not NONE}
+    """What the server stores for `content`: fields set to None (NONE) are absent."""
+    stored = {key: value for key, value in content.items() if value is not None}
     stored["id"] = record_id
     return stored
 
@@ -1080,7 +1081,7 @@ def test_every_value_type_round_trips_through_create(
     expected = expected_record(record_id, content)
     assert created == expected
     assert "none" not in created  # NONE means absent ...
-    assert created["null"] is None  # ... while None (NULL) is kept
+    assert created["null"] is NULL  # ... while NULL is kept
     selected = db.select(record_id)
     assert selected == expected
     assert selected is not None

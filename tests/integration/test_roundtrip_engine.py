@@ -19,6 +19,7 @@ import pytest
 from surrealdb.cbor import decode, encode
 from surrealdb.values import (
     NONE,
+    NULL,
     BoundExcluded,
     BoundIncluded,
     Datetime,
@@ -51,8 +52,9 @@ UUID = uuid.UUID("0190d1e4-1b1e-7c4a-8f3e-1234567890ab")
 
 # (test id, value, what type::of says in SurrealQL)
 VALUES: list[tuple[str, object, str]] = [
-    ("none", NONE, "none"),
-    ("null", None, "null"),
+    ("none", None, "none"),
+    ("none_by_name", NONE, "none"),
+    ("null", NULL, "null"),
     ("bool", True, "bool"),
     ("int", 42, "int"),
     ("int_min", -(2**63), "int"),
@@ -60,8 +62,8 @@ VALUES: list[tuple[str, object, str]] = [
     ("float", 1.5, "float"),
     ("string", "héllo ✓", "string"),
     ("bytes", b"\x00\x01\xff", "bytes"),
-    ("array_none_null", [NONE, None, 1, [NONE]], "array"),
-    ("object_none_null", {"a": NONE, "b": None, "c": {"d": NONE}}, "object"),
+    ("array_none_null", [None, NULL, 1, [None]], "array"),
+    ("object_none_null", {"a": None, "b": NULL, "c": {"d": None}}, "object"),
     ("uuid", UUID, "uuid"),
     ("decimal", Decimal("1.234567890123456789012345678"), "decimal"),
     ("decimal_negative", Decimal("-98765432109876543210.12345678"), "decimal"),
@@ -193,7 +195,7 @@ def test_engine_sees_none_and_null_apart(engine: Engine) -> None:
     checks = engine.query(
         "RETURN [type::is_none($n), type::is_null($n), type::is_none($l), type::is_null($l)];"
         "RETURN [type::of($a[0]), type::of($a[1]), type::of($o.n), type::of($o.l)]",
-        {"n": NONE, "l": None, "a": [NONE, None], "o": {"n": NONE, "l": None}},
+        {"n": None, "l": NULL, "a": [None, NULL], "o": {"n": None, "l": NULL}},
     )
     assert checks == [[True, False, False, True], ["none", "null", "none", "null"]]
 
@@ -221,7 +223,7 @@ def test_engine_checks_record_ids(engine: Engine) -> None:
         RecordID("odd table", "x⟩y"),
         RecordID("user", -7),
         RecordID("user", UUID),
-        RecordID("user", [1, "a", {"b c": 1.5, "d": "x'y\n"}, Decimal("2.5"), None, NONE]),
+        RecordID("user", [1, "a", {"b c": 1.5, "d": "x'y\n"}, Decimal("2.5"), NULL, None]),
         RecordID("user", {"k": [Datetime(1, 2), Duration.parse(3)]}),
     ],
     ids=str,
@@ -262,8 +264,8 @@ def test_create_and_select_a_record_with_every_value(engine: Engine) -> None:
     (selected,) = engine.query("SELECT * FROM ONLY $id", {"id": record_id})
 
     # A field set to NONE does not exist on a stored record; NONE inside arrays is kept.
-    expected = {name: value for name, value in content.items() if value is not NONE}
-    expected["object_none_null"] = {"b": None, "c": {}}
+    expected = {name: value for name, value in content.items() if value is not None}
+    expected["object_none_null"] = {"b": NULL, "c": {}}
     expected["id"] = record_id
     for stored in (created, selected):
         assert set(stored) == set(expected)

@@ -246,7 +246,7 @@ def test_without_trailing_none(params: list[Any], expected: list[Any]) -> None:
 
 def test_request_builders_apply_the_converters() -> None:
     assert requests.use(None, "db").params == [None, "db"]
-    assert requests.use("ns").params == ["ns"]  # an absent database, as NONE would say
+    assert requests.use("ns").params == ["ns", None]  # the server needs both: NONE keeps it
     assert requests.let("$x", 1).params == ["x", 1]
     assert requests.query("RETURN 1").params == ["RETURN 1"]
     assert requests.query("RETURN $x", {"x": 1}).params == ["RETURN $x", {"x": 1}]

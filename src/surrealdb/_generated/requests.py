@@ -30,12 +30,7 @@ def version() -> Request:
 
 def use(namespace: str | None = None, database: str | None = None) -> Request:
     """Build the `use` request of `use()`."""
-    return Request(
-        "use",
-        _params.without_trailing_none(
-            [_params.keep_if_none(namespace), _params.keep_if_none(database)]
-        ),
-    )
+    return Request("use", [_params.keep_if_none(namespace), _params.keep_if_none(database)])
 
 
 def signup(credentials: Mapping[str, Any]) -> Request:
