@@ -7,6 +7,7 @@ directory, so nothing is installed.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -20,11 +21,14 @@ pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="needs make
 
 def planned(target: str, venv: Path) -> list[str]:
     """The commands `make TARGET` would run with this virtualenv."""
+    # Run under `make test` itself, make would pass its flags down and print directory lines.
+    outer = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")
     completed = subprocess.run(
-        ["make", "-n", target, f"VENV={venv}"],
+        ["make", "--no-print-directory", "-n", target, f"VENV={venv}"],
         capture_output=True,
         text=True,
         cwd=ROOT,
+        env={name: value for name, value in os.environ.items() if name not in outer},
         timeout=60,
         check=True,
     )
