@@ -1,19 +1,29 @@
 # Everything runs inside .venv, made from pyproject.toml on first use.
+# Two stamps: the demo needs only the runtime and the embedded engine (.installed-demo);
+# everything else needs the development tools too (.installed).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+DEMO_STAMP := $(VENV)/.installed-demo
 GATEWAY := tests/server
 URL ?= mem://
 
 .PHONY: demo install generate check-generated lint typecheck test test-only bench docs clean
 
-demo: $(STAMP)  ## install everything, then run the demo on an embedded database (URL=... for a server)
+demo: $(DEMO_STAMP)  ## install the client and its embedded engine, then run the demo on mem:// (URL=... for a server)
 	$(PY) -m surrealdb demo $(URL)
+
+$(DEMO_STAMP): pyproject.toml
+	@echo "Installing surrealdb-typed and its embedded engine into $(VENV) (first run only)..."
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -e '.[embedded]'
+	touch $(DEMO_STAMP)
 
 install: $(STAMP) $(GATEWAY)/node_modules
 
 $(STAMP): pyproject.toml
+	@echo "Installing surrealdb-typed with its development tools into $(VENV) (first run only)..."
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'

@@ -12,14 +12,55 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 from urllib.parse import urlsplit
 
 GATEWAY_DIR = Path(__file__).parent / "server"
 START_TIMEOUT = 30.0
+
+
+class GatewayStartError(RuntimeError):
+    """The test gateway exited (or printed something else) instead of listening.
+
+    The message and `stderr` carry what the gateway itself wrote to its standard error, such as
+    `gateway: listen EADDRINUSE: address already in use 127.0.0.1:8000`.
+    """
+
+    def __init__(self, stderr: str, first_line: str) -> None:
+        self.stderr = stderr
+        said = stderr.strip() or f"no message on stderr; first line of output {first_line!r}"
+        super().__init__(f"the test gateway did not start: {said}")
+
+    @property
+    def address_in_use(self) -> bool:
+        """Whether it failed because another process listens on the port it was given."""
+        return "EADDRINUSE" in self.stderr
+
+
+class _StderrCopy:
+    """Keeps what a child process writes to its stderr pipe, passing each line on to ours
+    (so pytest still captures it), and reading it from a thread (so the pipe never fills)."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.lines: list[str] = []
+        self._thread = threading.Thread(target=self._copy, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _copy(self, stream: IO[str]) -> None:
+        for line in stream:
+            self.lines.append(line)
+            sys.stderr.write(line)
+
+    def text(self, timeout: float = 5.0) -> str:
+        """Everything written so far; once the process has exited, everything it wrote."""
+        self._thread.join(timeout)
+        return "".join(self.lines)
 
 
 @dataclass(frozen=True)
@@ -101,13 +142,18 @@ def _start_gateway(username: str, password: str, storage: str, port: int = 0) ->
         storage,
     ]
     process = subprocess.Popen(
-        command, cwd=GATEWAY_DIR, stdout=subprocess.PIPE, stderr=None, text=True
+        command, cwd=GATEWAY_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
-    assert process.stdout is not None
+    assert process.stdout is not None and process.stderr is not None
+    stderr = _StderrCopy(process.stderr)
     line = process.stdout.readline().strip()
     if not line.startswith("listening "):
-        process.kill()
-        raise RuntimeError(f"the test gateway did not start: {line!r}")
+        try:  # an empty line: it exited (its message is on stderr); else stop it
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+        raise GatewayStartError(stderr.text(), line)
     host, _, bound_port = line.removeprefix("listening ").rpartition(":")
     return RunningServer(ServerInfo(host, int(bound_port), username, password), process)
 

@@ -16,6 +16,8 @@ How a page's blocks run (`test_every_page_has_a_way_to_run` keeps this list comp
 - COVERED_ELSEWHERE: pages whose blocks are verbatim excerpts of docs/examples/*.py, whose
   functions an integration test runs against the test server. Checked here: every block is in
   that file, and the named test exists.
+- README.md's blocks run here too, once for each URL a block names (the one it connects to
+  and those its comments offer instead), pointed at the test server or a temporary directory.
 - GENERATED: reference/methods.md shows method signatures rendered from schema/rpc.toml; they
   are not examples. `python -m codegen --check` keeps the page equal to the schema; here each
   signature must be valid Python.
@@ -32,6 +34,7 @@ import sys
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -159,12 +162,16 @@ def test_block_runs(
 
 
 def test_blocks_type_check(tmp_path: Path) -> None:
-    """Every block run here passes `mypy --strict`, checked in one mypy run."""
+    """Every block run here, and README.md's, passes `mypy --strict`, in one mypy run."""
     paths = []
     for param in RUN_HERE:
         page, index, code = param.values
         assert isinstance(page, str) and isinstance(index, int) and isinstance(code, str)
         path = tmp_path / f"{slug(page, index)}.py"
+        path.write_text(code, encoding="utf-8")
+        paths.append(str(path))
+    for index, code in enumerate(readme_blocks()):
+        path = tmp_path / f"readme_{index}.py"
         path.write_text(code, encoding="utf-8")
         paths.append(str(path))
     write_models_package(tmp_path)  # what models.md's usage block imports
@@ -307,3 +314,64 @@ def test_generated_signatures_are_python(page: str) -> None:
     for line in signatures:
         assert line.startswith(("def ", "async def ")), line
         ast.parse(f"{line}: ...")
+
+
+# --------------------------------------------------------------------------------------------
+# README.md: each block works on every URL it names
+# --------------------------------------------------------------------------------------------
+
+README = ROOT / "README.md"
+CONNECT = re.compile(r'Surreal\("([^"]+)"\)')
+"""Where a README block connects."""
+NAMED_URL = re.compile(r'"((?:wss?|https?|mem|surrealkv|file)://[^"]*)"')
+"""The URLs a README block names: where it connects, and the alternatives its comments offer."""
+README_CREDENTIALS = '{"username": "root", "password": "root"}'
+
+
+def readme_blocks() -> list[str]:
+    text = README.read_text(encoding="utf-8")
+    return [m["body"] for m in FENCE.finditer(text) if m["language"].lower() in PYTHON]
+
+
+README_CASES = [
+    pytest.param(index, code, url, id=f"README-{index}-{url}")
+    for index, code in enumerate(readme_blocks())
+    for url in dict.fromkeys(NAMED_URL.findall(code))
+]
+
+
+def test_readme_names_a_server_and_the_embedded_engine() -> None:
+    """The README shows both ways in: a server (ws, http) and the embedded engine."""
+    named = {url.partition("://")[0] for code in readme_blocks() for url in NAMED_URL.findall(code)}
+    assert {"ws", "http", "mem"} <= named
+
+
+@pytest.mark.parametrize(("index", "code", "url"), README_CASES)
+def test_readme_block_runs_on_each_url_it_names(
+    index: int, code: str, url: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """The README's example, as written, on each URL it offers: a server's (ws, http, with its
+    sign-in) or the embedded engine's (without)."""
+    pytest.importorskip("surrealdb_embedded")
+    (connected,) = CONNECT.findall(code)
+    scheme = url.partition("://")[0]
+    if scheme in ("ws", "http"):
+        server: ServerInfo = request.getfixturevalue("server")
+        target = server.ws_url if scheme == "ws" else server.http_url
+        credentials = {"username": server.username, "password": server.password}
+        with Surreal(target) as db:  # a rerun starts from an empty app/app, as a reader would
+            db.signin(credentials)
+            db.use("app", "app")
+            db.query("REMOVE DATABASE IF EXISTS app")
+        code = code.replace(README_CREDENTIALS, repr(credentials))
+    elif scheme == "mem":
+        target = url
+    elif scheme in ("surrealkv", "file"):
+        target = f"{scheme}://{tmp_path / url.partition('://')[2]}"
+    else:
+        pytest.fail(f"README block {index} names {url}, which this test cannot provide")
+    code = code.replace(f'Surreal("{connected}")', f"Surreal({target!r})")
+    path = tmp_path / f"readme_{index}.py"
+    path.write_text(code, encoding="utf-8")
+    result: dict[str, Any] = runpy.run_path(str(path), run_name="readme_example")
+    assert [(p["name"], p["age"]) for p in result["adults"]] == [("Ada", 37)]

@@ -13,12 +13,36 @@ import sys
 from surrealdb.demo import run_demo
 from surrealdb.models import run_models_command
 
+DESCRIPTION = """\
+The command line of surrealdb-typed, a typed Python client for SurrealDB 3.x
+(WebSocket, HTTP or the embedded engine): a tour of the client, and msgspec
+models generated from a database's schema."""
+
+EXAMPLES = """\
+examples:
+  python -m surrealdb demo                           in memory, no server needed
+  python -m surrealdb demo ws://localhost:8000/rpc   against a server, as root
+  python -m surrealdb models --url ws://localhost:8000/rpc --ns app --db app -o models.py
+
+`python -m surrealdb COMMAND --help` describes a command."""
+
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run the chosen command."""
-    parser = argparse.ArgumentParser(prog="python -m surrealdb")
-    commands = parser.add_subparsers(dest="command", required=True)
-    demo = commands.add_parser("demo", help="connect, write, read and query, printing each step")
+    parser = argparse.ArgumentParser(
+        prog="python -m surrealdb",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=DESCRIPTION,
+        epilog=EXAMPLES,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, title="commands")
+    demo = commands.add_parser(
+        "demo",
+        help="connect, write, read and query, printing each step",
+        description="A short tour of the client: connect, sign in (servers only), create, "
+        "select, merge and query records in the `demo` namespace, printing each step. It empties "
+        "its `person` table first, so it can be run again.",
+    )
     demo.add_argument("url", nargs="?", default="mem://", help="where to connect (default mem://)")
     demo.add_argument("--username", default="root", help="root user for a server (default root)")
     demo.add_argument("--password", default="root", help="its password (default root)")

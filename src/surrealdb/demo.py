@@ -19,7 +19,12 @@ class Person(msgspec.Struct):
 
 
 def run_demo(url: str, username: str, password: str) -> int:
-    """Connect, sign in (servers only), create, select, merge and query; print each result."""
+    """Connect, sign in (servers only), create, select, merge and query; print each result.
+
+    It works in the `demo` namespace and database, and starts by emptying its `person` table:
+    a run interrupted before its final delete leaves records there (on a server or a
+    `surrealkv://` store), which would make the next run's create fail.
+    """
     try:
         with Surreal(url) as db:
             print(f"connected to {db.url} ({type(db).__name__}), server {db.version()}")
@@ -27,7 +32,7 @@ def run_demo(url: str, username: str, password: str) -> int:
                 db.signin({"username": username, "password": password})
                 print(f"signed in as {username}")
             db.use("demo", "demo")
-            db.query("DEFINE TABLE IF NOT EXISTS person SCHEMALESS")
+            db.query("DEFINE TABLE IF NOT EXISTS person SCHEMALESS; DELETE person")
             ada = db.create(RecordID("person", "ada"), {"name": "Ada", "age": 36})
             db.create("person", {"name": "Grace", "age": 45})
             print(f"created {ada['id']}: {ada}")

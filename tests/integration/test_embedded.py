@@ -192,9 +192,26 @@ def test_demo_runs_on_an_embedded_database() -> None:
     assert "signed in" not in completed.stdout
 
 
+def test_demo_reruns_after_an_interrupted_run(tmp_path: Path) -> None:
+    """Records an interrupted run left behind (here, on disk) do not make the next run fail."""
+    url = f"surrealkv://{tmp_path / 'data'}"
+    with Surreal(url) as db:  # what a run stopped between its create and its delete leaves
+        db.use("demo", "demo")
+        db.create(RecordID("person", "ada"), {"name": "Ada", "age": 36})
+        db.create("person", {"name": "Grace", "age": 45})
+    for _ in range(2):
+        completed = run_demo(url)
+        assert completed.returncode == 0, completed.stdout + completed.stderr
+        assert "select('person') -> 2 records" in completed.stdout
+
+
 @pytest.mark.parametrize("kind", ["ws", "http"])
 def test_demo_runs_against_a_server(server: ServerInfo, kind: str) -> None:
     url = server.ws_url if kind == "ws" else server.http_url
+    with Surreal(url) as db:  # left by an interrupted run: the demo starts from an empty table
+        db.signin({"username": server.username, "password": server.password})
+        db.use("demo", "demo")
+        db.upsert(RecordID("person", "ada"), {"name": "Ada", "age": 36})
     completed = run_demo(url, "--username", server.username, "--password", server.password)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert f"signed in as {server.username}" in completed.stdout
