@@ -23,6 +23,7 @@ import urllib.request
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
+import cbor2
 import pytest
 
 from surrealdb import (
@@ -342,6 +343,36 @@ def test_the_sql_route_refuses_an_anonymous_request(server: ServerInfo, database
     basic = base64.b64encode(f"{server.username}:{server.password}".encode()).decode()
     status, _ = post_sql(server, database_name, {"Authorization": f"Basic {basic}"})
     assert status == 200
+
+
+def post_rpc(server: ServerInfo, request: dict[str, Any]) -> Any:
+    """POST one CBOR request to /rpc without credentials; the decoded reply."""
+    http_request = urllib.request.Request(
+        f"{server.http_url}/rpc",
+        data=cbor2.dumps(request),
+        method="POST",
+        headers={"Content-Type": "application/cbor", "Accept": "application/cbor"},
+    )
+    with urllib.request.urlopen(http_request, timeout=10) as response:
+        return cbor2.loads(response.read())
+
+
+@pytest.mark.parametrize(
+    ("request_", "message"),
+    [
+        ({"method": "select", "params": ["person"]}, ANONYMOUS),
+        ({"method": "select", "params": []}, "Expected (what:Value)"),
+        ({"method": "query", "params": [1]}, "Expected query to be string"),
+        ({"method": "create", "params": []}, "Expected (what:Value, data:Value)"),
+    ],
+    ids=["refused", "select-without-arguments", "query-not-a-string", "create-without-arguments"],
+)
+def test_the_server_checks_the_arguments_of_an_anonymous_call_before_it_refuses_it(
+    server: ServerInfo, request_: dict[str, Any], message: str
+) -> None:
+    """As in the server: a call's arguments are checked before an anonymous call is refused."""
+    reply = post_rpc(server, request_)
+    assert reply["error"]["message"].startswith(message)
 
 
 def test_unauthenticated_gives_anonymous_sessions_every_right(database_name: str) -> None:
