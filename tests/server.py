@@ -117,13 +117,21 @@ def start_server(storage: str = "mem://") -> RunningServer:
 
 
 def start_gateway(
-    username: str = "root", password: str = "root", storage: str = "mem://", port: int = 0
+    username: str = "root",
+    password: str = "root",
+    storage: str = "mem://",
+    port: int = 0,
+    *,
+    unauthenticated: bool = False,
 ) -> RunningServer:
-    """Start the vendored gateway on 127.0.0.1 (port 0: a free one)."""
-    return _start_gateway(username, password, storage, port)
+    """Start the vendored gateway on 127.0.0.1 (port 0: a free one). Like `surreal start`, it
+    refuses anonymous sessions unless `unauthenticated` (its `--unauthenticated` option)."""
+    return _start_gateway(username, password, storage, port, unauthenticated=unauthenticated)
 
 
-def _start_gateway(username: str, password: str, storage: str, port: int = 0) -> RunningServer:
+def _start_gateway(
+    username: str, password: str, storage: str, port: int = 0, *, unauthenticated: bool = False
+) -> RunningServer:
     if not (GATEWAY_DIR / "node_modules").is_dir():
         raise RuntimeError(
             f"the test server's packages are missing: run `npm ci` in {GATEWAY_DIR}"
@@ -140,6 +148,7 @@ def _start_gateway(username: str, password: str, storage: str, port: int = 0) ->
         password,
         "--storage",
         storage,
+        *(["--unauthenticated"] if unauthenticated else []),
     ]
     process = subprocess.Popen(
         command, cwd=GATEWAY_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True

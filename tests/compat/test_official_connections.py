@@ -356,4 +356,5 @@ async def test_url_of_a_live_connection(server: ServerInfo) -> None:
     parsed = Url(server.ws_url)
     assert parsed.scheme is UrlScheme.WS
     async with AsyncWsSurrealConnection(f"{parsed.raw_url}/rpc") as connection:
+        await connection.signin({"username": server.username, "password": server.password})
         assert await connection.query("RETURN 1") == 1

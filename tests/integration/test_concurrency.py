@@ -141,9 +141,13 @@ async def test_1000_gathered_calls_on_one_async_connection(ws_adb: AsyncSurrealC
 def test_first_calls_from_many_threads_open_one_connection(server: ServerInfo) -> None:
     readers_before = reader_threads()
     with Surreal(server.ws_url, timeout=WAIT) as db:  # not connected yet: the first call does
-        results = run_threads(16, lambda n: db.query("RETURN $n", {"n": n}))
-        assert results == list(range(16))
+        # `let` needs no sign-in (an anonymous session may not query), and what each call set
+        # shows that all of them ran on the one connection.
+        results = run_threads(16, lambda n: db.let(f"n{n}", n))
+        assert results == [None] * 16
         assert reader_threads() == readers_before + 1
+        db.signin({"username": server.username, "password": server.password})
+        assert db.query(f"RETURN [{', '.join(f'$n{n}' for n in range(16))}]") == list(range(16))
     assert until(lambda: reader_threads() == readers_before)
 
 
@@ -154,10 +158,14 @@ async def test_first_calls_from_many_tasks_open_one_connection(
     tasks_before = len(asyncio.all_tasks())
     db = AsyncSurreal(server.ws_url, timeout=WAIT)
     try:
-        results = await asyncio.gather(*(db.query("RETURN $n", {"n": n}) for n in range(100)))
-        assert results == list(range(100))
+        # `let` needs no sign-in (an anonymous session may not query).
+        results = await asyncio.gather(*(db.let(f"n{n}", n) for n in range(100)))
+        assert results == [None] * 100
         assert len(opened) == 1
         assert len(asyncio.all_tasks()) == tasks_before  # no reader task: frames route inline
+        await db.signin({"username": server.username, "password": server.password})
+        names = ", ".join(f"$n{n}" for n in range(100))
+        assert await db.query(f"RETURN [{names}]") == list(range(100))
     finally:
         await db.close()
 

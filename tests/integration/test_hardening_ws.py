@@ -22,6 +22,7 @@ import cbor2
 import pytest
 
 from surrealdb import AsyncSurreal, ReconnectPolicy, Surreal
+from surrealdb.connections import AsyncSurrealConnection
 from surrealdb.errors import (
     InvalidParamsError,
     ServerError,
@@ -442,6 +443,7 @@ def test_a_value_the_engine_cannot_read_fails_its_call_at_once(
     server: ServerInfo, bad: str
 ) -> None:
     with Surreal(server.ws_url, timeout=30) as db:
+        db.signin({"username": server.username, "password": server.password})
         send_raw_for(db, "BAD", bad_value_frame(BAD_VALUES[bad]))
         started = time.monotonic()
         with pytest.raises(ServerError, match="could not read the request") as caught:
@@ -456,6 +458,7 @@ async def test_async_a_value_the_engine_cannot_read_fails_its_call_at_once(
     server: ServerInfo, bad: str
 ) -> None:
     async with AsyncSurreal(server.ws_url, timeout=30) as db:
+        await db.signin({"username": server.username, "password": server.password})
         send_raw_for(db, "BAD", bad_value_frame(BAD_VALUES[bad]))
         started = time.monotonic()
         with pytest.raises(ServerError, match="could not read the request") as caught:
@@ -502,12 +505,19 @@ def test_a_connection_moves_to_a_new_event_loop_when_its_own_is_closed(
         asyncio.run(asyncio.wait_for(db.close(), WAIT))
 
 
+async def signed_in_query(db: AsyncSurrealConnection, server: ServerInfo, sql: str) -> Any:
+    """Signs `db` in as the server's root user (anonymous sessions may not query), then runs
+    `sql`: the first call of a connection, in whichever event loop runs it."""
+    await db.signin({"username": server.username, "password": server.password})
+    return await db.query(sql)
+
+
 def test_without_reconnect_a_closed_event_loop_ends_the_connection_clearly(
     server: ServerInfo,
 ) -> None:
     db = AsyncSurreal(server.ws_url, timeout=2, reconnect=False)
     try:
-        assert asyncio.run(asyncio.wait_for(db.query("RETURN 1"), WAIT)) == 1
+        assert asyncio.run(asyncio.wait_for(signed_in_query(db, server, "RETURN 1"), WAIT)) == 1
         started = time.monotonic()
         with pytest.raises(SurrealConnectionError, match=r"event loop .* is closed"):
             asyncio.run(asyncio.wait_for(db.query("RETURN 1"), WAIT))
@@ -523,7 +533,8 @@ def test_a_connection_whose_event_loop_is_still_open_is_refused_in_another(
     own = asyncio.new_event_loop()
     db = AsyncSurreal(server.ws_url, timeout=2)
     try:
-        assert own.run_until_complete(asyncio.wait_for(db.query("RETURN 1"), WAIT)) == 1
+        first = signed_in_query(db, server, "RETURN 1")
+        assert own.run_until_complete(asyncio.wait_for(first, WAIT)) == 1
         started = time.monotonic()
         with pytest.raises(SurrealConnectionError, match="belongs to another event loop"):
             asyncio.run(asyncio.wait_for(db.query("RETURN 1"), WAIT))

@@ -448,6 +448,7 @@ async def test_reset_ends_the_subscriptions_of_its_session(
     assert not any(task.done() for task in tasks)
     await ws_adb.reset()
     assert await asyncio.wait_for(asyncio.gather(*tasks), 2) == [[], []]
+    await ws_adb.signin({"username": server.username, "password": server.password})
     await ws_adb.use("test", database_name)
     restarted = await ws_adb.live("person")  # a new live query after the reset works
     subscription = ws_adb.subscribe_live(restarted)
@@ -583,11 +584,15 @@ def test_docs_examples_run(server: ServerInfo) -> None:
 
 
 def test_closing_a_session_ends_the_subscriptions_of_its_live_queries(
-    ws_db: BlockingSurrealConnection, writer: BlockingSurrealConnection, database_name: str
+    ws_db: BlockingSurrealConnection,
+    writer: BlockingSurrealConnection,
+    server: ServerInfo,
+    database_name: str,
 ) -> None:
     """`detach` (closing a `new_session()`) stops the session's live queries on the server,
     without KILLED; the connection's own live queries go on."""
     session = ws_db.new_session()
+    session.signin({"username": server.username, "password": server.password})
     session.use("test", database_name)
     in_session = session.live("person")
     in_session_by_query = session.query("LIVE SELECT * FROM person")

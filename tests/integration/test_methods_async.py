@@ -214,7 +214,8 @@ async def test_authenticate_a_fresh_connection_with_a_root_token(
     token = assert_is_jwt(await adb.signin(credentials))
     async with AsyncSurreal(url_for(server, transport)) as fresh:
         await fresh.use("test", database_name)
-        assert await fresh.query("RETURN $token") is NONE
+        with pytest.raises(AuthenticationError, match="Anonymous access not allowed"):
+            await fresh.query("RETURN $token")
         await fresh.authenticate(token)
         assert await fresh.query("RETURN $token.jti") == jwt_claims(token)["jti"]
 
@@ -283,12 +284,10 @@ async def test_invalidate_signs_out(
     await adb.signup(record_credentials(database_name, "account"))
     assert await adb.info() is not None
     await adb.invalidate()
-    if transport == "embedded":
-        with pytest.raises(AuthenticationError, match="Anonymous access not allowed"):
-            await adb.info()
-    else:
-        assert await adb.info() is None
-        assert await adb.query("RETURN $token") is NONE
+    with pytest.raises(AuthenticationError, match="Anonymous access not allowed"):
+        await adb.info()
+    with pytest.raises(AuthenticationError, match="Anonymous access not allowed"):
+        await adb.query("RETURN $token")
 
 
 async def test_reset_clears_auth_namespace_and_variables(
@@ -297,13 +296,10 @@ async def test_reset_clears_auth_namespace_and_variables(
     credentials = await root_credentials(adb, server, transport)
     await adb.let("kept", 1)
     await adb.reset()
-    if transport == "embedded":
-        with pytest.raises(AuthenticationError, match="Anonymous access not allowed"):
-            await adb.query("RETURN 1")
-    else:
-        expected = [NONE, NONE, NONE]
-        assert await adb.query("RETURN [session::ns(), session::db(), $token]") == expected
+    with pytest.raises(AuthenticationError, match="Anonymous access not allowed"):
+        await adb.query("RETURN 1")
     await adb.signin(credentials)
+    assert await adb.query("RETURN [session::ns(), session::db()]") == [NONE, NONE]
     await adb.use("test", database_name)
     assert await adb.query("RETURN $kept") is NONE
 

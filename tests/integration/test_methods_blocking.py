@@ -8,9 +8,9 @@ Engine facts these tests rely on (checked against the gateway's SurrealDB 3.0.2 
 3.2.4 engine):
 - A missing table is an error (`NotFoundError` from `select`, a `NotFound` statement error in
   `query`), not an empty list.
-- The embedded engine's default session may do everything, but after `invalidate()`/`reset()`
-  it is anonymous and the engine refuses anonymous queries ("Anonymous access not allowed"); the
-  gateway does not enforce authentication (tests/server/README.md, deviation 2).
+- Authentication is enforced on every transport: an anonymous session (a new connection that
+  has not signed in, or one after `invalidate()`/`reset()`) may not query ("Anonymous access not
+  allowed"). Only the embedded engine's default session starts with every right.
 - Each `mem://` connection is its own datastore, so a second embedded connection sees nothing
   of the first: tests that need two connections run on ws/http only.
 """
@@ -403,7 +403,8 @@ def test_authenticate_a_fresh_connection_with_a_root_token(
     token = assert_is_jwt(db.signin({"username": server.username, "password": server.password}))
     with Surreal(url_for(server, transport)) as fresh:
         fresh.use("test", database_name)
-        assert fresh.query("RETURN $token") is NONE
+        with pytest.raises(AuthenticationError, match="Anonymous access not allowed"):
+            fresh.query("RETURN $token")
         fresh.authenticate(token)
         assert fresh.query("RETURN [$token.ID, $token.jti]") == ["root", jwt_claims(token)["jti"]]
 
@@ -499,13 +500,10 @@ def test_invalidate_signs_out(
     assert user is not None
     assert user["email"] == RECORD_USER_EMAIL
     db.invalidate()
-    if transport == "embedded":
-        # The embedded engine enforces authentication: anonymous sessions may not query.
-        with pytest.raises(AuthenticationError, match="Anonymous access not allowed"):
-            db.info()
-    else:
-        assert db.info() is None
-        assert db.query("RETURN $token") is NONE
+    with pytest.raises(AuthenticationError, match="Anonymous access not allowed"):
+        db.info()
+    with pytest.raises(AuthenticationError, match="Anonymous access not allowed"):
+        db.query("RETURN $token")
 
 
 def test_reset_clears_auth_namespace_and_variables(
@@ -515,12 +513,10 @@ def test_reset_clears_auth_namespace_and_variables(
     db.let("kept", 1)
     assert db.query("RETURN $kept") == 1
     db.reset()
-    if transport == "embedded":
-        with pytest.raises(AuthenticationError, match="Anonymous access not allowed"):
-            db.query("RETURN 1")
-    else:
-        assert db.query("RETURN [session::ns(), session::db(), $token]") == [NONE, NONE, NONE]
+    with pytest.raises(AuthenticationError, match="Anonymous access not allowed"):
+        db.query("RETURN 1")
     db.signin(credentials)
+    assert db.query("RETURN [session::ns(), session::db()]") == [NONE, NONE]
     db.use("test", database_name)
     assert db.query("RETURN $kept") is NONE
 

@@ -7,9 +7,9 @@ embedded engine (docs/sessions-and-transactions.md explains them to users):
 - Transactions (begin/commit/cancel) exist only over WebSocket; sessions (attach/detach) on
   every transport. Over HTTP attached sessions live on the server and every HTTP client of that
   server lists them; on the embedded engine `sessions()` also lists the default session.
-- A new session is signed out and has no namespace or database. The gateway lets anonymous
-  sessions do everything (tests/server/README.md, deviation 2); the embedded engine refuses
-  them ("Anonymous access not allowed"), so every session here signs in first.
+- A new session is signed out and has no namespace or database. The server and the embedded
+  engine refuse anonymous sessions ("Anonymous access not allowed"), so every session here
+  signs in first.
 - Inside an interactive transaction, the queries of 3.0.2 see `$auth`, `$token`, `$session`
   and `session::ns()/db()/id()` as NONE (variables set with `let` are still there).
 - A record that the transaction itself wrote, read back by its id (`select`/`delete` of a
@@ -217,15 +217,12 @@ def test_a_new_session_starts_signed_out_with_no_namespace(
 ) -> None:
     credentials = root_credentials(db, server, transport)
     with db.new_session() as session:
-        if transport == "embedded":
-            # The embedded engine refuses anonymous sessions; its default session needs no
-            # sign-in (the `db` fixture never signed in).
-            with pytest.raises(AuthenticationError, match="Anonymous access not allowed"):
-                session.query("RETURN 1")
-        else:
-            state = "RETURN [session::ns(), session::db(), $auth, $token]"
-            assert session.query(state) == [NONE, NONE, NONE, NONE]
+        # Anonymous sessions may not query (the embedded engine's default session needs no
+        # sign-in: the `db` fixture never signed in there).
+        with pytest.raises(AuthenticationError, match="Anonymous access not allowed"):
+            session.query("RETURN 1")
         session.signin(credentials)
+        assert session.query("RETURN [session::ns(), session::db(), $auth]") == [NONE, NONE, NONE]
         session.use("test", database_name)
         assert session.query("RETURN [session::ns(), session::db(), $token.ID]") == [
             "test",
@@ -319,20 +316,15 @@ def test_http_sessions_live_on_the_server_and_are_shared(
 # --------------------------------------------------------------------------------------------
 
 
-def _assert_reset(session: BlockingSession, transport: str) -> None:
-    """A session just reset is signed out with no namespace, database or variables."""
-    if transport == "embedded":
-        with pytest.raises(AuthenticationError, match="Anonymous access not allowed"):
-            session.query("RETURN 1")
-    else:
-        assert session.query("RETURN [session::ns(), session::db(), $token, $auth]") == [
-            NONE,
-            NONE,
-            NONE,
-            NONE,
-        ]
-        with pytest.raises(QueryError, match="Specify a namespace"):
-            session.query("RETURN $v")  # an unknown variable needs a namespace to look in
+def _assert_reset(session: BlockingSession, credentials: Mapping[str, str]) -> None:
+    """A session just reset is signed out (it may not query until it signs in again), with no
+    namespace, database or variables."""
+    with pytest.raises(AuthenticationError, match="Anonymous access not allowed"):
+        session.query("RETURN 1")
+    session.signin(dict(credentials))
+    assert session.query("RETURN [session::ns(), session::db(), $auth]") == [NONE, NONE, NONE]
+    with pytest.raises(QueryError, match="Specify a namespace"):
+        session.query("RETURN $v")  # an unknown variable needs a namespace to look in
 
 
 def test_reset_in_a_session_clears_only_that_session(
@@ -348,7 +340,7 @@ def test_reset_in_a_session_clears_only_that_session(
         a.let("v", "a")
         b.let("v", "b")
         a.reset()
-        _assert_reset(a, transport)
+        _assert_reset(a, credentials)
         state = "RETURN [session::ns(), session::db(), $v, $token.ID]"
         assert b.query(state) == ["test", f"{database_name}_b", "b", credentials["username"]]
         assert db.query(state) == ["test", database_name, "default", default_token]
@@ -367,14 +359,12 @@ async def test_async_reset_in_a_session_clears_only_that_session(
     async with await open_async_session(adb, credentials, f"{database_name}_a") as a:
         await a.let("v", "a")
         await a.reset()
-        if transport == "embedded":
-            with pytest.raises(AuthenticationError, match="Anonymous access not allowed"):
-                await a.query("RETURN 1")
-        else:
-            assert await a.query("RETURN [session::ns(), $token]") == [NONE, NONE]
+        with pytest.raises(AuthenticationError, match="Anonymous access not allowed"):
+            await a.query("RETURN 1")
         state = "RETURN [session::ns(), session::db(), $v, $token.ID]"
         assert await adb.query(state) == ["test", database_name, "default", default_token]
         await a.signin(credentials)
+        assert await a.query("RETURN session::ns()") is NONE
         await a.use("test", database_name)
         assert await a.query("RETURN $v") is NONE
 
@@ -386,12 +376,11 @@ def test_invalidate_in_a_session_signs_out_only_that_session(
     default_token = db.query("RETURN $token.ID")
     with open_session(db, credentials, database_name) as session:
         session.invalidate()
-        if transport == "embedded":
-            with pytest.raises(AuthenticationError, match="Anonymous access not allowed"):
-                session.query("RETURN 1")
-        else:
-            assert session.query("RETURN [session::db(), $token]") == [database_name, NONE]
+        with pytest.raises(AuthenticationError, match="Anonymous access not allowed"):
+            session.query("RETURN 1")
         assert db.query("RETURN $token.ID") == default_token
+        session.signin(credentials)  # invalidate keeps the namespace and database
+        assert session.query("RETURN session::db()") == database_name
 
 
 def test_refresh_and_revoke_in_a_session(
@@ -1088,13 +1077,14 @@ def test_a_closed_session_cannot_begin_a_transaction(db: BlockingSurrealConnecti
 
 @ws_only
 async def test_async_session_transaction_attaches_a_session_not_yet_attached(
-    adb: AsyncSurrealConnection,
+    adb: AsyncSurrealConnection, server: ServerInfo
 ) -> None:
     """Fails: AsyncSession.transaction() (src/surrealdb/scopes.py) does not attach a session
     that was neither awaited nor entered (every other call does), so the transaction's calls
     fail with "Session not found"."""
     lazy = adb.new_session()
     async with lazy.transaction() as tx:
+        await tx.signin({"username": server.username, "password": server.password})
         assert await tx.query("RETURN 1") == 1
     assert lazy.id in await adb.sessions()
     await lazy.close()

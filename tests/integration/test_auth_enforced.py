@@ -1,0 +1,402 @@
+"""The test server enforces authentication as `surreal start --user root --pass root` does
+(tests/server/README.md, "Authentication"), over WebSocket and HTTP, blocking and asyncio.
+
+- An anonymous session (a connection that has not signed in, or one after `invalidate()` or
+  `reset()`) may not run anything that queries the datastore: the server's refusal is an
+  `AuthenticationError` ("Anonymous access not allowed", kind `NotAllowed`, details
+  `Auth`/`NotAllowed` for actor `anonymous`). It may still `use`, `let`, `version` and sign in.
+- Signed-in users get what the engine grants them: a record user sees only the rows that the
+  table's `PERMISSIONS` allow, and may not define anything.
+- `--unauthenticated` gives anonymous sessions every right; `--allow-guests` is refused, since
+  the engine cannot apply table permissions to guests.
+
+The embedded engine is not tested here: its default session starts with every right.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import urllib.error
+import urllib.request
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+
+import cbor2
+import pytest
+
+from surrealdb import (
+    AsyncSurreal,
+    AuthenticationError,
+    NotAllowedError,
+    NotFoundError,
+    RecordID,
+    Surreal,
+)
+from surrealdb.connections import AsyncSurrealConnection, BlockingSurrealConnection
+from tests.conftest import url_for
+from tests.server import GATEWAY_DIR, ServerInfo, start_gateway
+
+SERVER_TRANSPORTS = ["ws", "http"]
+ANONYMOUS = "Anonymous access not allowed"
+ANONYMOUS_DETAILS = {
+    "kind": "Auth",
+    "details": {
+        "kind": "NotAllowed",
+        "details": {"actor": "anonymous", "action": "process", "resource": "query"},
+    },
+}
+
+BlockingCall = Callable[[BlockingSurrealConnection], object]
+AsyncCall = Callable[[AsyncSurrealConnection], Awaitable[object]]
+
+PERSON = RecordID("person", "ada")
+REFUSED_CALLS: dict[str, BlockingCall] = {
+    "select": lambda db: db.select("person"),
+    "create": lambda db: db.create(PERSON, {"name": "Ada"}),
+    "insert": lambda db: db.insert("person", {"name": "Ada"}),
+    "upsert": lambda db: db.upsert(PERSON, {"name": "Ada"}),
+    "update": lambda db: db.update(PERSON, {"name": "Ada"}),
+    "merge": lambda db: db.merge(PERSON, {"name": "Ada"}),
+    "delete": lambda db: db.delete("person"),
+    "query": lambda db: db.query("RETURN 1"),
+    "info": lambda db: db.info(),
+    "run": lambda db: db.run("string::len", None, ["abc"]),
+}
+ASYNC_REFUSED_CALLS: dict[str, AsyncCall] = {
+    "select": lambda db: db.select("person"),
+    "create": lambda db: db.create(PERSON, {"name": "Ada"}),
+    "query": lambda db: db.query("RETURN 1"),
+    "info": lambda db: db.info(),
+}
+
+
+def root(server: ServerInfo) -> dict[str, str]:
+    """The test server's root credentials."""
+    return {"username": server.username, "password": server.password}
+
+
+def assert_anonymous_refusal(error: AuthenticationError) -> None:
+    """`error` is the server's refusal of an anonymous session, in full."""
+    assert error.kind == "NotAllowed"
+    assert error.code == -32002
+    assert error.message == f"{ANONYMOUS}: Not enough permissions to perform this action"
+    assert error.details == ANONYMOUS_DETAILS
+
+
+@pytest.fixture(params=SERVER_TRANSPORTS)
+def server_transport(request: pytest.FixtureRequest) -> str:
+    """ws and http in turn."""
+    name: str = request.param
+    return name
+
+
+@pytest.fixture
+def anonymous(
+    server: ServerInfo, server_transport: str, database_name: str
+) -> Iterator[BlockingSurrealConnection]:
+    """A blocking connection that never signed in, using a fresh database."""
+    with Surreal(url_for(server, server_transport)) as connection:
+        connection.use("test", database_name)
+        yield connection
+
+
+# --------------------------------------------------------------------------------------------
+# Anonymous sessions
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(REFUSED_CALLS))
+def test_an_anonymous_connection_may_not_read_or_write(
+    anonymous: BlockingSurrealConnection, server: ServerInfo, name: str
+) -> None:
+    with pytest.raises(AuthenticationError, match=ANONYMOUS) as caught:
+        REFUSED_CALLS[name](anonymous)
+    assert_anonymous_refusal(caught.value)
+    anonymous.signin(root(server))
+    with pytest.raises(NotFoundError):  # the refused call wrote nothing, not even the table
+        anonymous.select("person")
+
+
+@pytest.mark.parametrize("name", list(ASYNC_REFUSED_CALLS))
+async def test_async_an_anonymous_connection_may_not_read_or_write(
+    server: ServerInfo, server_transport: str, database_name: str, name: str
+) -> None:
+    async with AsyncSurreal(url_for(server, server_transport)) as db:
+        await db.use("test", database_name)
+        with pytest.raises(AuthenticationError, match=ANONYMOUS) as caught:
+            await ASYNC_REFUSED_CALLS[name](db)
+        assert_anonymous_refusal(caught.value)
+        await db.signin(root(server))
+        with pytest.raises(NotFoundError):
+            await db.select("person")
+
+
+def test_an_anonymous_connection_may_use_let_ask_the_version_and_sign_in(
+    anonymous: BlockingSurrealConnection, server: ServerInfo, database_name: str
+) -> None:
+    anonymous.use("test", database_name)
+    anonymous.let("greeting", "hello")
+    assert anonymous.version().startswith("surrealdb-")
+    anonymous.signin(root(server))
+    anonymous.use("test", database_name)
+    assert anonymous.query("RETURN [$greeting, session::db()]") == ["hello", database_name]
+
+
+def test_anonymous_live_queries_are_refused_over_websocket(
+    server: ServerInfo, database_name: str
+) -> None:
+    with Surreal(server.ws_url) as db:
+        db.use("test", database_name)
+        with pytest.raises(AuthenticationError, match=ANONYMOUS):
+            db.live("person")
+
+
+def test_a_refused_signin_keeps_the_earlier_signin(
+    server: ServerInfo, server_transport: str, database_name: str
+) -> None:
+    with Surreal(url_for(server, server_transport)) as db:
+        db.signin(root(server))
+        db.use("test", database_name)
+        with pytest.raises(AuthenticationError):
+            db.signin({"username": server.username, "password": "not the password"})
+        assert db.query("RETURN $token.ID") == server.username
+
+
+# --------------------------------------------------------------------------------------------
+# Signing out drops the rights
+# --------------------------------------------------------------------------------------------
+
+
+def test_invalidate_drops_the_rights_of_the_connection(
+    server: ServerInfo, server_transport: str, database_name: str
+) -> None:
+    with Surreal(url_for(server, server_transport)) as db:
+        db.signin(root(server))
+        db.use("test", database_name)
+        db.create(PERSON, {"name": "Ada"})
+        db.invalidate()
+        with pytest.raises(AuthenticationError, match=ANONYMOUS) as caught:
+            db.select("person")
+        assert_anonymous_refusal(caught.value)
+        with pytest.raises(AuthenticationError, match=ANONYMOUS):
+            db.create(RecordID("person", "bob"), {})
+        db.signin(root(server))
+        assert db.select("person") == [{"id": PERSON, "name": "Ada"}]
+
+
+async def test_async_invalidate_drops_the_rights_of_the_connection(
+    server: ServerInfo, server_transport: str, database_name: str
+) -> None:
+    async with AsyncSurreal(url_for(server, server_transport)) as db:
+        await db.signin(root(server))
+        await db.use("test", database_name)
+        await db.create(PERSON, {"name": "Ada"})
+        await db.invalidate()
+        with pytest.raises(AuthenticationError, match=ANONYMOUS) as caught:
+            await db.select("person")
+        assert_anonymous_refusal(caught.value)
+        await db.signin(root(server))
+        assert await db.select("person") == [{"id": PERSON, "name": "Ada"}]
+
+
+def test_invalidate_in_a_record_users_session_drops_its_rights(
+    server: ServerInfo, server_transport: str, database_name: str
+) -> None:
+    define_documents(server, database_name)
+    with Surreal(url_for(server, server_transport)) as db:
+        db.signup(member("ada", database_name))
+        assert [doc["title"] for doc in db.select("doc")] == ["ada's own"]
+        db.invalidate()
+        with pytest.raises(AuthenticationError, match=ANONYMOUS):
+            db.select("doc")
+
+
+def test_a_new_session_of_a_signed_in_connection_is_anonymous(
+    server: ServerInfo, database_name: str
+) -> None:
+    with Surreal(server.ws_url) as db:
+        db.signin(root(server))
+        db.use("test", database_name)
+        with db.new_session() as session:
+            session.use("test", database_name)
+            with pytest.raises(AuthenticationError, match=ANONYMOUS):
+                session.query("RETURN 1")
+        assert db.query("RETURN 1") == 1
+
+
+# --------------------------------------------------------------------------------------------
+# Record users and table permissions
+# --------------------------------------------------------------------------------------------
+
+
+def define_documents(server: ServerInfo, database: str) -> None:
+    """As root: a `doc` table whose rows only their owner may see or change, a `secret` table
+    with the default permissions (none), a record access method `member`, and three documents:
+    two owned by member:ada, one by member:bob."""
+    with Surreal(server.ws_url) as db:
+        db.signin(root(server))
+        db.use("test", database)
+        db.query(
+            """
+            DEFINE TABLE member SCHEMALESS PERMISSIONS FOR select WHERE id = $auth.id;
+            DEFINE TABLE doc SCHEMALESS
+                PERMISSIONS FOR select, create, update, delete WHERE owner = $auth.id;
+            DEFINE TABLE secret SCHEMALESS;
+            DEFINE ACCESS member ON DATABASE TYPE RECORD
+                SIGNUP (CREATE type::record('member', $name) SET name = $name)
+                SIGNIN (SELECT * FROM member WHERE name = $name)
+                DURATION FOR TOKEN 15m, FOR SESSION 1h;
+            CREATE doc:1 SET owner = member:ada, title = "ada's own";
+            CREATE doc:2 SET owner = member:bob, title = "bob's first";
+            CREATE doc:3 SET owner = member:bob, title = "bob's second";
+            CREATE secret:1 SET code = 42;
+            """
+        )
+
+
+def member(name: str, database: str) -> dict[str, str]:
+    """Record-access credentials of member `name` (its SIGNUP/SIGNIN need only the name)."""
+    return {"namespace": "test", "database": database, "access": "member", "name": name}
+
+
+def titles(rows: list[dict[str, Any]]) -> list[str]:
+    return sorted(str(row["title"]) for row in rows)
+
+
+def test_table_permissions_filter_the_rows_of_record_users(
+    server: ServerInfo, server_transport: str, database_name: str
+) -> None:
+    define_documents(server, database_name)
+    url = url_for(server, server_transport)
+    with Surreal(url) as ada, Surreal(url) as bob:
+        ada.signup(member("ada", database_name))
+        bob.signup(member("bob", database_name))
+        assert titles(ada.select("doc")) == ["ada's own"]
+        assert titles(bob.select("doc")) == ["bob's first", "bob's second"]
+        assert titles(ada.query("SELECT * FROM doc")) == ["ada's own"]
+        assert ada.select(RecordID("doc", 2)) is None  # bob's: not visible to ada
+        assert ada.select("secret") == []  # no permissions: nothing is visible
+        assert ada.query("SELECT count() AS n FROM member GROUP ALL") == [{"n": 1}]
+    with Surreal(url) as admin:  # root sees every row
+        admin.signin(root(server))
+        admin.use("test", database_name)
+        assert len(admin.select("doc")) == 3
+
+
+async def test_async_table_permissions_filter_the_rows_of_record_users(
+    server: ServerInfo, server_transport: str, database_name: str
+) -> None:
+    define_documents(server, database_name)
+    async with AsyncSurreal(url_for(server, server_transport)) as bob:
+        await bob.signup(member("bob", database_name))
+        assert titles(await bob.select("doc")) == ["bob's first", "bob's second"]
+        assert await bob.select("secret") == []
+
+
+def test_table_permissions_limit_what_record_users_may_change(
+    server: ServerInfo, server_transport: str, database_name: str
+) -> None:
+    define_documents(server, database_name)
+    with Surreal(url_for(server, server_transport)) as ada:
+        ada.signup(member("ada", database_name))
+        assert ada.merge(RecordID("doc", 2), {"title": "taken"}) is None  # bob's: untouched
+        ada.delete("doc")  # deletes only what ada may delete: her own
+        with pytest.raises(NotAllowedError, match="Not enough permissions"):
+            ada.query("DEFINE TABLE mine")
+    with Surreal(url_for(server, server_transport)) as admin:
+        admin.signin(root(server))
+        admin.use("test", database_name)
+        assert titles(admin.select("doc")) == ["bob's first", "bob's second"]
+
+
+# --------------------------------------------------------------------------------------------
+# HTTP routes and the server's options
+# --------------------------------------------------------------------------------------------
+
+
+def post_sql(server: ServerInfo, database: str, headers: dict[str, str]) -> tuple[int, bytes]:
+    """POST /sql `RETURN 1` with `headers`; the status and body."""
+    request = urllib.request.Request(
+        f"{server.http_url}/sql",
+        data=b"RETURN 1",
+        method="POST",
+        headers={
+            "Accept": "application/cbor",
+            "Surreal-NS": "test",
+            "Surreal-DB": database,
+            **headers,
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def test_the_sql_route_refuses_an_anonymous_request(server: ServerInfo, database_name: str) -> None:
+    status, body = post_sql(server, database_name, {})
+    assert status == 403
+    assert json.loads(body)["information"].startswith(ANONYMOUS)
+    basic = base64.b64encode(f"{server.username}:{server.password}".encode()).decode()
+    status, _ = post_sql(server, database_name, {"Authorization": f"Basic {basic}"})
+    assert status == 200
+
+
+def post_rpc(server: ServerInfo, request: dict[str, Any]) -> Any:
+    """POST one CBOR request to /rpc without credentials; the decoded reply."""
+    http_request = urllib.request.Request(
+        f"{server.http_url}/rpc",
+        data=cbor2.dumps(request),
+        method="POST",
+        headers={"Content-Type": "application/cbor", "Accept": "application/cbor"},
+    )
+    with urllib.request.urlopen(http_request, timeout=10) as response:
+        return cbor2.loads(response.read())
+
+
+@pytest.mark.parametrize(
+    ("request_", "message"),
+    [
+        ({"method": "select", "params": ["person"]}, ANONYMOUS),
+        ({"method": "select", "params": []}, "Expected (what:Value)"),
+        ({"method": "query", "params": [1]}, "Expected query to be string"),
+        ({"method": "create", "params": []}, "Expected (what:Value, data:Value)"),
+    ],
+    ids=["refused", "select-without-arguments", "query-not-a-string", "create-without-arguments"],
+)
+def test_the_server_checks_the_arguments_of_an_anonymous_call_before_it_refuses_it(
+    server: ServerInfo, request_: dict[str, Any], message: str
+) -> None:
+    """As in the server: a call's arguments are checked before an anonymous call is refused."""
+    reply = post_rpc(server, request_)
+    assert reply["error"]["message"].startswith(message)
+
+
+def test_unauthenticated_gives_anonymous_sessions_every_right(database_name: str) -> None:
+    running = start_gateway(unauthenticated=True)
+    try:
+        for url in (running.info.ws_url, running.info.http_url):
+            with Surreal(url) as db:
+                db.use("test", database_name)
+                db.create(PERSON, {"name": "Ada"})
+                assert db.select(PERSON) == {"id": PERSON, "name": "Ada"}
+                db.delete(PERSON)
+    finally:
+        running.stop()
+
+
+def test_allow_guests_is_refused_with_the_reason() -> None:
+    finished = subprocess.run(
+        ["node", "gateway.mjs", "--bind", "127.0.0.1:0", "--allow-guests"],
+        cwd=GATEWAY_DIR,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert finished.returncode == 2
+    assert finished.stdout == ""
+    assert "--allow-guests is not supported" in finished.stderr
+    assert "table permissions" in finished.stderr
