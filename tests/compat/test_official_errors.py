@@ -289,6 +289,13 @@ CHAINED = {
 }
 
 
+def test_a_none_cause_is_no_cause() -> None:
+    # The engine sends `cause: NONE` on every error; NONE is None, so there is no cause.
+    error = decoded({"code": -32000, "kind": "Internal", "message": "boom", "cause": None})
+    assert error.server_cause is None and error.__cause__ is None
+    assert str(error) == "boom"
+
+
 def test_the_cause_chain_is_decoded_whole() -> None:
     error = decoded(CHAINED)
     middle = error.server_cause
