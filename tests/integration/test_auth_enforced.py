@@ -22,6 +22,7 @@ import json
 import subprocess
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
@@ -459,6 +460,32 @@ def test_an_anonymous_call_gets_the_error_the_server_finds_reading_it(
     assert anonymous["error"] == signed_in["error"]
     assert anonymous["error"]["kind"] == "Validation"
     assert not anonymous["error"]["message"].startswith(ANONYMOUS)
+
+
+def test_an_anonymous_call_in_an_unknown_transaction_gets_transaction_not_found(
+    server: ServerInfo,
+) -> None:
+    """As the server: the arguments are checked, then the transaction is looked up, then the
+    text is parsed, then the anonymous session is refused; nothing runs in the transaction."""
+    with ws_connect(server.ws_url, subprotocols=[Subprotocol("cbor")], open_timeout=10) as ws:
+
+        def call(method: str, params: list[Any], txn: uuid.UUID | None = None) -> Any:
+            ws.send(cbor2.dumps({"id": 1, "method": method, "params": params, "txn": txn}))
+            return receive(ws)
+
+        txn = call("begin", [])["result"]
+        assert isinstance(txn, uuid.UUID)
+        unknown = uuid.uuid4()
+        assert call("select", ["person"], unknown)["error"]["message"] == "Transaction not found"
+        assert call("query", ["SELEC x"], unknown)["error"]["message"] == "Transaction not found"
+        assert call("select", [], unknown)["error"]["message"] == "Expected (what:Value)"
+        assert call("update", ["person", {}], unknown)["error"]["message"].startswith(ANONYMOUS)
+        assert call("select", ["person"], txn)["error"]["message"].startswith(ANONYMOUS)
+        assert call("query", ["SELEC x"], txn)["error"]["message"].startswith("Parse error")
+        assert call("signin", [{"user": server.username, "pass": server.password}])["result"]
+        assert call("use", ["test", "t_txn"])["result"]
+        assert call("query", ["RETURN 1"], txn)["result"][0]["result"] == 1  # still open
+        assert "result" in call("cancel", [txn])
 
 
 def test_an_anonymous_query_that_does_not_parse_gets_the_parse_error(
