@@ -5,6 +5,8 @@
   `reset()`) may not run anything that queries the datastore: the server's refusal is an
   `AuthenticationError` ("Anonymous access not allowed", kind `NotAllowed`, details
   `Auth`/`NotAllowed` for actor `anonymous`). It may still `use`, `let`, `version` and sign in.
+- The server reads a request before it refuses it: an anonymous call whose arguments are wrong,
+  or whose query text does not parse, gets the error a signed-in session would get instead.
 - Signed-in users get what the engine grants them: a record user sees only the rows that the
   table's `PERMISSIONS` allow, and may not define anything.
 - `--unauthenticated` gives anonymous sessions every right; `--allow-guests` is refused, since
@@ -20,15 +22,20 @@ import json
 import subprocess
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import cbor2
 import pytest
+from websockets.sync.client import ClientConnection
+from websockets.sync.client import connect as ws_connect
+from websockets.typing import Subprotocol
 
 from surrealdb import (
     AsyncSurreal,
     AuthenticationError,
+    InvalidParamsError,
     NotAllowedError,
     NotFoundError,
     RecordID,
@@ -61,8 +68,11 @@ REFUSED_CALLS: dict[str, BlockingCall] = {
     "merge": lambda db: db.merge(PERSON, {"name": "Ada"}),
     "delete": lambda db: db.delete("person"),
     "query": lambda db: db.query("RETURN 1"),
+    "query-that-writes": lambda db: db.query("CREATE person:ada; SELECT * FROM person"),
     "info": lambda db: db.info(),
     "run": lambda db: db.run("string::len", None, ["abc"]),
+    "relate": lambda db: db.relate(PERSON, "knows", RecordID("person", "bob")),
+    "patch": lambda db: db.patch(PERSON, [{"op": "replace", "path": "/name", "value": "Ada"}]),
 }
 ASYNC_REFUSED_CALLS: dict[str, AsyncCall] = {
     "select": lambda db: db.select("person"),
@@ -316,11 +326,13 @@ def test_table_permissions_limit_what_record_users_may_change(
 # --------------------------------------------------------------------------------------------
 
 
-def post_sql(server: ServerInfo, database: str, headers: dict[str, str]) -> tuple[int, bytes]:
-    """POST /sql `RETURN 1` with `headers`; the status and body."""
+def post_sql(
+    server: ServerInfo, database: str, headers: dict[str, str], sql: bytes = b"RETURN 1"
+) -> tuple[int, bytes]:
+    """POST /sql `sql` with `headers`; the status and body."""
     request = urllib.request.Request(
         f"{server.http_url}/sql",
-        data=b"RETURN 1",
+        data=sql,
         method="POST",
         headers={
             "Accept": "application/cbor",
@@ -340,18 +352,44 @@ def test_the_sql_route_refuses_an_anonymous_request(server: ServerInfo, database
     status, body = post_sql(server, database_name, {})
     assert status == 403
     assert json.loads(body)["information"].startswith(ANONYMOUS)
-    basic = base64.b64encode(f"{server.username}:{server.password}".encode()).decode()
-    status, _ = post_sql(server, database_name, {"Authorization": f"Basic {basic}"})
+    status, _ = post_sql(server, database_name, basic_auth(server))
     assert status == 200
 
 
-def post_rpc(server: ServerInfo, request: dict[str, Any]) -> Any:
-    """POST one CBOR request to /rpc without credentials; the decoded reply."""
+def test_the_sql_route_parses_an_anonymous_request_before_it_refuses_it(
+    server: ServerInfo, database_name: str
+) -> None:
+    """As the server: text that does not parse gets the parse error, with or without credentials;
+    nothing of it runs."""
+    sql = b"CREATE person:ada; SELEC x"
+    anonymous = post_sql(server, database_name, {}, sql)
+    signed_in = post_sql(server, database_name, basic_auth(server), sql)
+    assert anonymous[0] == signed_in[0] == 400
+    assert json.loads(anonymous[1]) == json.loads(signed_in[1])
+    assert json.loads(anonymous[1])["information"].startswith("Parse error")
+    status, body = post_sql(server, database_name, basic_auth(server), b"SELECT * FROM person")
+    assert status == 200
+    assert cbor2.loads(body)[0]["status"] == "ERR"  # no such table: nothing was created
+
+
+def basic_auth(server: ServerInfo) -> dict[str, str]:
+    """An `Authorization` header with the root credentials."""
+    basic = base64.b64encode(f"{server.username}:{server.password}".encode()).decode()
+    return {"Authorization": f"Basic {basic}"}
+
+
+def post_rpc(server: ServerInfo, request: dict[str, Any], signed_in: bool = False) -> Any:
+    """POST one CBOR request to /rpc, as root when `signed_in`, else without credentials;
+    the decoded reply."""
     http_request = urllib.request.Request(
         f"{server.http_url}/rpc",
         data=cbor2.dumps(request),
         method="POST",
-        headers={"Content-Type": "application/cbor", "Accept": "application/cbor"},
+        headers={
+            "Content-Type": "application/cbor",
+            "Accept": "application/cbor",
+            **(basic_auth(server) if signed_in else {}),
+        },
     )
     with urllib.request.urlopen(http_request, timeout=10) as response:
         return cbor2.loads(response.read())
@@ -373,6 +411,108 @@ def test_the_server_checks_the_arguments_of_an_anonymous_call_before_it_refuses_
     """As in the server: a call's arguments are checked before an anonymous call is refused."""
     reply = post_rpc(server, request_)
     assert reply["error"]["message"].startswith(message)
+
+
+def ws_rpc(server: ServerInfo, request: dict[str, Any], signed_in: bool = False) -> Any:
+    """Send one CBOR request over a new WebSocket, after signing in as root when `signed_in`;
+    the decoded reply."""
+    with ws_connect(server.ws_url, subprotocols=[Subprotocol("cbor")], open_timeout=10) as ws:
+        if signed_in:
+            credentials = {"user": server.username, "pass": server.password}
+            ws.send(cbor2.dumps({"id": 1, "method": "signin", "params": [credentials]}))
+            assert "result" in receive(ws)
+        ws.send(cbor2.dumps({"id": 2, **request}))
+        return receive(ws)
+
+
+def receive(ws: ClientConnection) -> Any:
+    """The next frame, a CBOR reply, decoded."""
+    frame = ws.recv(timeout=10)
+    assert isinstance(frame, bytes)
+    return cbor2.loads(frame)
+
+
+READ_FIRST: dict[str, dict[str, Any]] = {
+    "update-without-arguments": {"method": "update", "params": []},
+    "update-with-three-arguments": {"method": "update", "params": ["person", {}, 1]},
+    "patch-without-arguments": {"method": "patch", "params": []},
+    "relate-with-one-argument": {"method": "relate", "params": ["person"]},
+    "run-without-arguments": {"method": "run", "params": []},
+    "run-name-not-a-string": {"method": "run", "params": [1]},
+    "run-version-not-a-string": {"method": "run", "params": ["fn::x", 1]},
+    "run-model-without-version": {"method": "run", "params": ["ml::x"]},
+    "query-vars-not-an-object": {"method": "query", "params": ["RETURN 1", 5]},
+    "query-does-not-parse": {"method": "query", "params": ["CREATE person:ada; SELEC x"]},
+    "select-without-arguments": {"method": "select", "params": []},
+    "create-without-arguments": {"method": "create", "params": []},
+}
+
+
+@pytest.mark.parametrize("name", list(READ_FIRST))
+def test_an_anonymous_call_gets_the_error_the_server_finds_reading_it(
+    server: ServerInfo, server_transport: str, name: str
+) -> None:
+    """The anonymous answer is the engine's own error, as a signed-in session gets it."""
+    send = ws_rpc if server_transport == "ws" else post_rpc
+    anonymous = send(server, READ_FIRST[name])
+    signed_in = send(server, READ_FIRST[name], signed_in=True)
+    assert "error" in signed_in
+    assert anonymous["error"] == signed_in["error"]
+    assert anonymous["error"]["kind"] == "Validation"
+    assert not anonymous["error"]["message"].startswith(ANONYMOUS)
+
+
+def test_an_anonymous_call_in_an_unknown_transaction_gets_transaction_not_found(
+    server: ServerInfo,
+) -> None:
+    """As the server: the arguments are checked, then the transaction is looked up, then the
+    text is parsed, then the anonymous session is refused; nothing runs in the transaction."""
+    with ws_connect(server.ws_url, subprotocols=[Subprotocol("cbor")], open_timeout=10) as ws:
+
+        def call(method: str, params: list[Any], txn: uuid.UUID | None = None) -> Any:
+            ws.send(cbor2.dumps({"id": 1, "method": method, "params": params, "txn": txn}))
+            return receive(ws)
+
+        txn = call("begin", [])["result"]
+        assert isinstance(txn, uuid.UUID)
+        unknown = uuid.uuid4()
+        assert call("select", ["person"], unknown)["error"]["message"] == "Transaction not found"
+        assert call("query", ["SELEC x"], unknown)["error"]["message"] == "Transaction not found"
+        assert call("select", [], unknown)["error"]["message"] == "Expected (what:Value)"
+        assert call("update", ["person", {}], unknown)["error"]["message"].startswith(ANONYMOUS)
+        assert call("select", ["person"], txn)["error"]["message"].startswith(ANONYMOUS)
+        assert call("query", ["SELEC x"], txn)["error"]["message"].startswith("Parse error")
+        assert call("signin", [{"user": server.username, "pass": server.password}])["result"]
+        assert call("use", ["test", "t_txn"])["result"]
+        assert call("query", ["RETURN 1"], txn)["result"][0]["result"] == 1  # still open
+        assert "result" in call("cancel", [txn])
+
+
+def test_an_anonymous_query_that_does_not_parse_gets_the_parse_error(
+    anonymous: BlockingSurrealConnection, server: ServerInfo, database_name: str
+) -> None:
+    """The whole text is parsed first: its valid first statement does not run."""
+    with pytest.raises(InvalidParamsError, match="Parse error") as refused:
+        anonymous.query("CREATE person:ada; SELEC x")
+    anonymous.signin(root(server))
+    anonymous.use("test", database_name)
+    with pytest.raises(InvalidParamsError) as parsed:
+        anonymous.query("CREATE person:ada; SELEC x")
+    assert str(refused.value) == str(parsed.value)
+    assert refused.value.details == parsed.value.details
+    with pytest.raises(NotFoundError):
+        anonymous.select("person")
+
+
+async def test_async_an_anonymous_query_that_does_not_parse_gets_the_parse_error(
+    server: ServerInfo, server_transport: str, database_name: str
+) -> None:
+    async with AsyncSurreal(url_for(server, server_transport)) as db:
+        await db.use("test", database_name)
+        with pytest.raises(InvalidParamsError, match="Parse error"):
+            await db.query("SELEC x")
+        with pytest.raises(AuthenticationError, match=ANONYMOUS):
+            await db.query("RETURN 1")
 
 
 def test_unauthenticated_gives_anonymous_sessions_every_right(database_name: str) -> None:
