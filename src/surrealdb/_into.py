@@ -5,9 +5,8 @@ A model is a `msgspec.Struct`, dataclass, `TypedDict`, attrs class, or anything 
 SurrealDB values (RecordID, Datetime, Duration, Decimal, UUID, ...) are kept as they are, so a
 field annotated with our type receives that type. A field annotated `datetime.datetime` gets a
 plain `datetime` (to the microsecond: msgspec takes no subclass there); annotate
-`surrealdb.Datetime` to keep nanoseconds. A NULL (`surrealdb.NULL`) fills an optional field
-(`int | None`) as None, like NONE. A mismatch raises `ConversionError` naming the record and
-the field.
+`surrealdb.Datetime` to keep nanoseconds. A mismatch raises `ConversionError` naming the record
+and the field.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from typing import Any
 import msgspec
 
 from surrealdb.errors import ConversionError
-from surrealdb.values import NULL, Datetime
+from surrealdb.values import Datetime
 
 
 def records(result: Any, model: Any) -> Any:
@@ -45,23 +44,15 @@ def _convert(data: Any, model: Any, name: str) -> Any:
     validate = getattr(model, "model_validate", None)
     try:
         if validate is not None and isinstance(model, type):
-            try:
-                return validate(data)  # a pydantic model
-            except ValueError:
-                plain = _plain_values(data, {}, [])
-                if plain is data:
-                    raise
-                return validate(plain)
+            return validate(data)  # a pydantic model
         try:
             return msgspec.convert(data, model, strict=False, from_attributes=True)
         except msgspec.ValidationError:
-            # msgspec takes only an exact datetime for a `datetime` field, and None for an
-            # optional one: if the data has Datetimes or NULLs, try again with plain
-            # datetimes and None (Datetime fields get the originals back).
+            # msgspec takes only an exact datetime for a `datetime` field: if the data has
+            # Datetimes, try again with plain ones (Datetime fields get the originals back).
             originals: dict[int, Datetime] = {}
-            nulls: list[None] = []
-            plain = _plain_values(data, originals, nulls)
-            if not originals and not nulls:
+            plain = _plain_datetimes(data, originals)
+            if not originals:
                 raise
             return msgspec.convert(
                 plain,
@@ -76,26 +67,17 @@ def _convert(data: Any, model: Any, name: str) -> Any:
         raise ConversionError(f"cannot convert {name} into {_model_name(model)}: {exc}") from exc
 
 
-def _plain_values(data: Any, originals: dict[int, Datetime], nulls: list[None]) -> Any:
-    """The data with each `Datetime` in its dicts and lists made a plain `datetime`, and
-    each NULL None (noted in `originals` and `nulls`); the data itself when it has neither."""
-    if data is NULL:
-        nulls.append(None)
-        return None
+def _plain_datetimes(data: Any, originals: dict[int, Datetime]) -> Any:
+    """The data with each `Datetime` in its dicts and lists made a plain `datetime`."""
     if isinstance(data, Datetime):
         plain = datetime.datetime(*datetime.datetime.__reduce__(data)[1])  # same fields and tz
         originals[id(plain)] = data
         return plain
-    found = len(originals) + len(nulls)
     if type(data) is dict:
-        converted: Any = {
-            key: _plain_values(value, originals, nulls) for key, value in data.items()
-        }
-    elif type(data) is list or type(data) is tuple:
-        converted = type(data)(_plain_values(value, originals, nulls) for value in data)
-    else:
-        return data
-    return data if len(originals) + len(nulls) == found else converted
+        return {key: _plain_datetimes(value, originals) for key, value in data.items()}
+    if type(data) is list or type(data) is tuple:
+        return type(data)(_plain_datetimes(value, originals) for value in data)
+    return data
 
 
 def _original_datetime(kind: Any, value: Any, originals: dict[int, Datetime]) -> Any:

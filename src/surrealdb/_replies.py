@@ -12,7 +12,6 @@ from uuid import UUID, uuid4
 from surrealdb.api_types import QueryResult, Record, Tokens
 from surrealdb.errors import ProtocolError, ServerError, query_error
 from surrealdb.protocol import Request
-from surrealdb.values import NULL
 
 
 def value(result: Any, request: Request) -> Any:
@@ -34,7 +33,7 @@ def text(result: Any, request: Request) -> str:
 
 def optional(result: Any, request: Request) -> Record | None:
     """A record, or None when there is none (NONE or NULL)."""
-    if result is None or result is NULL:
+    if result is None:
         return None
     if not isinstance(result, dict):
         raise ProtocolError(f"{request.method} returned {type(result).__name__}, not a record")
@@ -57,7 +56,7 @@ def one_record(result: Any, request: Request) -> Record:
 
 def record_list(result: Any, request: Request) -> list[Record]:
     """A list of records, whatever the shape the server chose."""
-    if result is None or result is NULL:
+    if result is None:
         return []
     if isinstance(result, dict):
         return [result]

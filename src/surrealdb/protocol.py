@@ -17,7 +17,6 @@ import msgspec
 from surrealdb import cbor
 from surrealdb.api_types import LiveNotification
 from surrealdb.errors import ProtocolError, SurrealError, server_error
-from surrealdb.values import NULL
 
 
 class Request(msgspec.Struct):
@@ -123,7 +122,7 @@ class RpcProtocol:
         if type(message) is not dict and not isinstance(message, Mapping):
             return UnroutableFrame(f"frame is not a map: {type(message).__name__}")
         request_id = message.get("id")
-        if request_id is None or request_id is NULL:
+        if request_id is None:
             return _frame_without_id(message, unknown_tags)
         if type(request_id) is not int:  # bool is an int too, and never an id of ours
             return UnroutableFrame(f"reply with an id this client never sends: {request_id!r}")

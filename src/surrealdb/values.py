@@ -91,9 +91,10 @@ NONE. The name stays so that code written against ``surrealdb.NONE`` keeps worki
 class SurrealNull:
     """Type of ``NULL``: SurrealDB's null, a value that exists and is null.
 
-    Python ``None`` is NONE (absent), so a NULL needs its own value: ``NULL`` is sent as
-    NULL and a NULL in a reply reads as ``NULL``, so nothing is lost either way. There is
-    exactly one instance; it is falsy like ``None``.
+    Python ``None`` is NONE (absent), so storing a NULL needs its own value: ``NULL`` is sent
+    as NULL. A NULL in a reply reads as ``None``, as in the official SDK (see
+    ``surrealdb.cbor.decode`` for why). There is exactly one instance; it is falsy like
+    ``None``.
     """
 
     __slots__ = ()
