@@ -164,7 +164,7 @@ def read_back(value: object) -> object:
     if type(value) is dict:
         return {key: read_back(item) for key, item in value.items()}
     if type(value) is RecordID:
-        return RecordID(value.table, read_back(value.id))  # type: ignore[arg-type]
+        return RecordID(value.table, read_back(value.id))  # type: ignore[call-overload]
     return value
 
 
