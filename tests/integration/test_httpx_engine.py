@@ -7,63 +7,22 @@ this engine too: the `transport` fixture's "httpx" (tests/conftest.py).
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
 
 from surrealdb import AsyncSurreal, PayloadTooLargeError, Surreal
 from surrealdb.connections import BlockingHttpSurrealConnection, BlockingSurrealConnection
+from tests.integration.forward_proxy import ForwardProxy, forward_proxy_in
 from tests.server import ServerInfo
-
-START_WAIT = 30.0
-LOG_WAIT = 10.0
-
-
-@dataclass
-class ForwardProxy:
-    """A running proxy.py and its access log."""
-
-    url: str
-    log: Path
-
-    def requests_to(self, port: int) -> list[str]:
-        """The access-log lines of the requests the proxy forwarded to `port`."""
-        text = self.log.read_text(encoding="utf-8", errors="replace")
-        return [line for line in text.splitlines() if "access_log" in line and f":{port}/" in line]
-
-    def new_requests(self, port: int, before: int) -> list[str]:
-        """The lines after the first `before`, waited for: the proxy writes one as each
-        proxied connection ends, a moment after the client closed it."""
-        deadline = time.monotonic() + LOG_WAIT
-        while len(lines := self.requests_to(port)) <= before and time.monotonic() < deadline:
-            time.sleep(0.05)
-        return lines[before:]
 
 
 @pytest.fixture(scope="module")
 def forward_proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ForwardProxy]:
-    directory = tmp_path_factory.mktemp("proxy")
-    port_file, log = directory / "port", directory / "proxy.log"
-    command = [sys.executable, "-m", "proxy", "--hostname", "127.0.0.1", "--port", "0"]
-    command += ["--port-file", str(port_file), "--log-file", str(log)]
-    command += ["--num-workers", "1", "--num-acceptors", "1"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + START_WAIT
-        while not (port_file.exists() and port_file.read_text().strip()):
-            assert process.poll() is None, "proxy.py exited at start"
-            assert time.monotonic() < deadline, "proxy.py did not start"
-            time.sleep(0.05)
-        yield ForwardProxy(f"http://127.0.0.1:{port_file.read_text().strip()}", log)
-    finally:
-        process.terminate()
-        process.wait(10)
+    with forward_proxy_in(tmp_path_factory.mktemp("proxy")) as proxy:
+        yield proxy
 
 
 def sign_in(db: BlockingSurrealConnection, server: ServerInfo) -> None:

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from surrealdb import AsyncSurreal, Surreal, SurrealConnectionError, SurrealPool
+from tests.integration.forward_proxy import ForwardProxy, forward_proxy_in
 from tests.integration.test_resilience import FaultProxy, until
 from tests.server import ServerInfo
 
@@ -232,3 +233,31 @@ def test_a_pool_over_tls(
         for _ in range(3):
             with pool.acquire() as db:
                 assert db.query("RETURN 1") == 1
+
+
+@pytest.fixture(scope="module")
+def forward_proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ForwardProxy]:
+    with forward_proxy_in(tmp_path_factory.mktemp("proxy")) as proxy:
+        yield proxy
+
+
+def test_https_proxy_tunnels_https_with_the_same_tls_settings(
+    tls_proxy: FaultProxy,
+    authorities: dict[str, Authority],
+    server: ServerInfo,
+    forward_proxy: ForwardProxy,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """HTTPS_PROXY: https:// goes through the proxy's CONNECT tunnel (httpx), and ssl= still
+    decides which certificate is trusted, end to end through the tunnel."""
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", forward_proxy.url)
+    port = tls_proxy.port
+    with pytest.raises(SurrealConnectionError, match="certificate verification failed"):
+        Surreal(tls_proxy.url("https"), timeout=WAIT).version()
+    before = len(forward_proxy.requests_to(port, "CONNECT"))
+    with Surreal(tls_proxy.url("https"), timeout=WAIT, ssl=trusting(authorities["good"])) as db:
+        db.signin({"username": server.username, "password": server.password})
+        assert db.query("RETURN 'tunnelled'") == "tunnelled"
+    assert forward_proxy.new_requests(port, before, "CONNECT")
