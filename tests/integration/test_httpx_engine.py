@@ -7,13 +7,20 @@ this engine too: the `transport` fixture's "httpx" (tests/conftest.py).
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from surrealdb import AsyncSurreal, PayloadTooLargeError, Surreal
+from surrealdb import (
+    AsyncSurreal,
+    PayloadTooLargeError,
+    Surreal,
+    SurrealConnectionError,
+    SurrealTimeoutError,
+)
 from surrealdb.connections import BlockingHttpSurrealConnection, BlockingSurrealConnection
 from tests.integration.forward_proxy import ForwardProxy, forward_proxy_in
 from tests.server import ServerInfo
@@ -132,3 +139,38 @@ def test_max_reply_size_holds_on_the_httpx_engine(server: ServerInfo) -> None:
             db.query("RETURN string::repeat('x', 5000)")
         assert db.query("RETURN 'still usable'") == "still usable"
         db.close()
+
+
+def test_an_own_async_client_serves_each_event_loop(
+    server: ServerInfo, forward_proxy: ForwardProxy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One AsyncSurreal across two `asyncio.run()`s, through a proxy: the second loop gets a
+    client of its own (the first one's connections belong to a closed loop)."""
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", forward_proxy.url)
+    db = AsyncSurreal(server.http_url)
+
+    async def call() -> object:
+        await db.signin({"username": server.username, "password": server.password})
+        return await db.query("RETURN 'again'")
+
+    assert asyncio.run(call()) == "again"
+    assert asyncio.run(call()) == "again"
+    asyncio.run(db.close())
+
+
+def test_errors_on_the_httpx_engine_are_the_clients(server: ServerInfo) -> None:
+    with httpx.Client() as client:
+        unreachable = Surreal("http://127.0.0.1:1", http_client=client, connect_timeout=2)
+        with pytest.raises(SurrealConnectionError, match="cannot connect to"):
+            unreachable.version()
+        db = Surreal(server.http_url, http_client=client, timeout=0.3)
+        sign_in(db, server)
+        with pytest.raises(SurrealTimeoutError, match=r"query\(\) got no reply"):
+            db.query("SLEEP 2s")
+        with db.timeout(10):
+            assert db.query("RETURN 'usable after a timeout'") == "usable after a timeout"
+        db.close()
+        with pytest.raises(SurrealConnectionError, match="is closed"):
+            db.version()

@@ -11,6 +11,7 @@ when they need it, so a plain connection never loads httpx. See docs/http.md.
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import ssl as ssl_module
 from collections.abc import AsyncIterator, Iterator
@@ -191,11 +192,13 @@ class AsyncHttpxEngine:
         check_client(client, httpx.AsyncClient, "AsyncSurreal", ssl)
         self.owned = client is None
         """Whether the client is this engine's own (closed with it) rather than the caller's."""
-        if client is None:
-            if http2:
-                check_http2()
-            client = httpx.AsyncClient(http2=http2, verify=ssl if ssl is not None else True)
-        self.client = client
+        if http2 and client is None:
+            check_http2()
+        self._http2 = http2
+        self._ssl = ssl
+        self.client = client if client is not None else self._own_client()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        """The event loop the own client's connections belong to."""
         self._url = rpc_url(endpoint)
         self._connect_timeout = connect_timeout
         self._max_reply_size = max_reply_size
@@ -208,6 +211,14 @@ class AsyncHttpxEngine:
         """Send one request and read its response whole."""
         if self.closed:
             raise SurrealConnectionError(f"the connection to {self._failure.url} is closed")
+        if self.owned:
+            loop = asyncio.get_running_loop()
+            if loop is not self._loop:
+                # (an earlier `asyncio.run()` may have ended: its connections, and the client
+                # holding them, are left to it, and a new client serves this loop)
+                if self._loop is not None:
+                    self.client = self._own_client()
+                self._loop = loop
         try:
             async with self.client.stream(
                 "POST",
@@ -224,8 +235,12 @@ class AsyncHttpxEngine:
         except (httpx.HTTPError, ReplyTooLarge) as exc:
             raise self._failure.error(exc, method, timeout, self.closed) from None
 
+    def _own_client(self) -> httpx.AsyncClient:
+        verify: ssl_module.SSLContext | bool = self._ssl if self._ssl is not None else True
+        return httpx.AsyncClient(http2=self._http2, verify=verify)
+
     async def close(self) -> None:
         """Close the client if it is this engine's own; never the caller's. Idempotent."""
         self.closed = True
-        if self.owned:
+        if self.owned and self._loop in (None, asyncio.get_running_loop()):
             await self.client.aclose()
