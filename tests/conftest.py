@@ -10,6 +10,7 @@ import pytest
 
 from surrealdb import AsyncSurreal, Surreal
 from surrealdb.connections import AsyncSurrealConnection, BlockingSurrealConnection
+from surrealdb.transports import http_asyncio, http_blocking
 from tests.server import RunningServer, ServerInfo, start_server
 
 TRANSPORTS = ["ws", "http", "httpx", "embedded"]
@@ -30,6 +31,25 @@ def url_for(server: ServerInfo, transport: str) -> str:
     """The URL of the test server (or the embedded engine) for a transport."""
     urls = {"ws": server.ws_url, "http": server.http_url, "httpx": server.http_url}
     return urls.get(transport, "mem://")
+
+
+HTTP_ENGINES = ["fast", "httpx"]
+"""How http:// connections move bytes: their own keep-alive sockets, or httpx."""
+
+
+@pytest.fixture(params=HTTP_ENGINES)
+def http_engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each HTTP engine in turn, for a module's tests that make their own connections: for
+    "httpx", every HTTP connection made in the test goes through an httpx client of its own.
+    A test marked `fast_path_only` checks what only the fast path does, and skips httpx."""
+    engine: str = request.param
+    if engine == "httpx":
+        marker = request.node.get_closest_marker("fast_path_only")
+        if marker is not None:
+            pytest.skip(f"the fast path only: {marker.args[0]}")
+        for module in (http_blocking, http_asyncio):
+            monkeypatch.setattr(module, "uses_httpx", lambda *_: True)
+    return engine
 
 
 @pytest.fixture

@@ -26,7 +26,12 @@ from surrealdb.errors import (
 )
 from surrealdb.transports.base import connection_failed
 from surrealdb.transports.http_blocking import http_failed, reply_too_large
-from surrealdb.transports.http_wire import HttpResponse, OutgoingRequest, ReplyTooLarge
+from surrealdb.transports.http_wire import (
+    HttpResponse,
+    OutgoingRequest,
+    ReplyTooLarge,
+    ResponseFailed,
+)
 
 HTTP2_MISSING = (
     "http2=True needs the h2 package: pip install 'surrealdb-typed[http2]' (or 'httpx[http2]')"
@@ -67,6 +72,14 @@ def _headers(outgoing: OutgoingRequest) -> list[tuple[bytes, bytes]]:
 
 def _timeout(timeout: float | None, connect_timeout: float) -> httpx.Timeout:
     return httpx.Timeout(timeout, connect=connect_timeout)
+
+
+NO_RESPONSE = "Server disconnected without sending a response"
+"""How httpx (httpcore) says a connection closed before a response's head was whole.
+
+Unlike the fast path, the httpx engine does not send such a request again: httpx cannot tell
+whether part of a reply had arrived (the server then ran the request). httpx itself drops a
+kept connection that it finds closed before sending on it."""
 
 
 class _Reading:
@@ -117,7 +130,21 @@ class HttpxFailure:
             )
         if isinstance(exc, httpx.ConnectError):
             return connection_failed(self.url, exc)
+        if isinstance(exc, httpx.RemoteProtocolError):
+            return http_failed(
+                self.url, ResponseFailed(_what_went_wrong(exc), nothing_received=False)
+            )
         return http_failed(self.url, exc)
+
+
+def _what_went_wrong(exc: httpx.RemoteProtocolError) -> str:
+    """httpx's protocol error in the words the fast path uses for the same failure."""
+    text = str(exc)
+    if text.startswith(NO_RESPONSE):
+        return "the server closed the connection without answering"
+    if text.startswith("peer closed connection without sending complete message body"):
+        return "the server closed the connection before its response was whole"
+    return f"the server's answer is not HTTP ({text})"
 
 
 class BlockingHttpxEngine:
