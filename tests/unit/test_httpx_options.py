@@ -1,4 +1,5 @@
-"""Which HTTP connections go through httpx, and the options refused before anything is sent."""
+"""Which HTTP connections go through httpx, the options refused before anything is sent, and
+httpx.MockTransport standing in for the server in a user's own tests."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ import ssl
 import subprocess
 import sys
 
+import cbor2
 import httpx
 import pytest
 
-from surrealdb import AsyncSurreal, InvalidURLError, Surreal
+from surrealdb import AsyncSurreal, AuthenticationError, InvalidURLError, Surreal, SurrealError
 from surrealdb.errors import InvalidArgumentError, InvalidArgumentTypeError
 from surrealdb.transports.http_wire import PROXY_VARIABLES, uses_httpx
 
@@ -83,3 +85,43 @@ def test_closing_leaves_the_callers_client_open() -> None:
     with httpx.Client() as client:
         Surreal("http://db:8000", http_client=client).close()
         assert not client.is_closed
+
+
+def cbor_reply(message: dict[str, object], status: int = 200) -> httpx.Response:
+    return httpx.Response(
+        status, content=cbor2.dumps(message), headers={"Content-Type": "application/cbor"}
+    )
+
+
+async def test_an_async_mock_transport_answers_like_a_server() -> None:
+    """What docs/http.md tells users to do in their tests, with asyncio: the calls, the
+    client-side state in the headers, and the server's errors, read as over the network."""
+    seen: list[tuple[str, str | None]] = []
+
+    async def fake_server(request: httpx.Request) -> httpx.Response:
+        call = cbor2.loads(request.content)
+        seen.append((call["method"], request.headers.get("Surreal-NS")))
+        if call["method"] == "version":
+            return cbor_reply({"result": "surrealdb-3.0.0"})
+        error = {"code": -32000, "message": "There was a problem with the database"}
+        return cbor_reply({"error": error})
+
+    async with (
+        httpx.AsyncClient(transport=httpx.MockTransport(fake_server)) as client,
+        AsyncSurreal("http://db.invalid:8000", http_client=client) as db,
+    ):
+        await db.use("shop", "main")
+        assert await db.version() == "surrealdb-3.0.0"
+        with pytest.raises(SurrealError, match="problem with the database"):
+            await db.query("RETURN 1")
+    assert seen == [("version", "shop"), ("query", "shop")]
+
+
+def test_http_statuses_from_a_mock_transport_are_the_clients_errors() -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(401, text="no entry")
+
+    with httpx.Client(transport=httpx.MockTransport(refuse)) as client:
+        db = Surreal("http://db.invalid:8000", http_client=client)
+        with pytest.raises(AuthenticationError, match="HTTP 401"):
+            db.version()
