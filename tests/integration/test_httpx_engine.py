@@ -48,6 +48,8 @@ def test_a_proxy_named_by_the_environment_carries_every_request(
     monkeypatch.setenv(variable, forward_proxy.url)
     before = len(forward_proxy.requests_to(server.port))
     with Surreal(server.http_url) as db:
+        assert isinstance(db, BlockingHttpSurrealConnection)
+        assert db.http_engine == "httpx"
         sign_in(db, server)
         assert db.query("RETURN 'through the proxy'") == "through the proxy"
     lines = forward_proxy.new_requests(server.port, before)
@@ -84,7 +86,7 @@ def test_no_proxy_bypasses_the_proxy(
         sign_in(db, server)
         assert db.query("RETURN 'direct'") == "direct"
         assert isinstance(db, BlockingHttpSurrealConnection)
-        assert db._httpx is None  # the fast path: nothing to send through httpx
+        assert db.http_engine == "fast"  # nothing to send through httpx
     time.sleep(0.2)
     assert len(forward_proxy.requests_to(server.port)) == before
 
@@ -126,7 +128,7 @@ def test_http2_asked_for_still_answers(server: ServerInfo) -> None:
     """Over http:// httpx speaks HTTP/1.1 (h2 needs TLS's ALPN): the request still goes out."""
     with Surreal(server.http_url, http2=True) as db:
         assert isinstance(db, BlockingHttpSurrealConnection)
-        assert db._httpx is not None
+        assert db.http_engine == "httpx"
         sign_in(db, server)
         assert db.query("RETURN 'h2 asked'") == "h2 asked"
 

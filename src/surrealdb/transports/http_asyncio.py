@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import socket
 import ssl as ssl_module
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 from surrealdb.errors import SurrealConnectionError, SurrealTimeoutError
 from surrealdb.protocol import Request, encode_envelope
@@ -196,6 +196,12 @@ class AsyncHttpTransport(AsyncRpcClient):
     def is_closed(self) -> bool:
         """Whether `close()` was called (HTTP requests are independent: nothing else closes)."""
         return self._closed
+
+    @property
+    def http_engine(self) -> Literal["fast", "httpx"]:
+        """How requests go out: "fast" (this client's own keep-alive sockets) or "httpx"
+        (`http_client=`, `http2=True`, or a proxy named by the environment; docs/http.md)."""
+        return "fast" if self._httpx is None else "httpx"
 
     @property
     def token(self) -> str | None:

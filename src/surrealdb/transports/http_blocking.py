@@ -11,7 +11,7 @@ import socket
 import ssl as ssl_module
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 from surrealdb.errors import (
     AuthenticationError,
@@ -145,6 +145,12 @@ class BlockingHttpTransport(BlockingRpcClient):
     def is_closed(self) -> bool:
         """Whether `close()` was called (HTTP requests are independent: nothing else closes)."""
         return self._closed
+
+    @property
+    def http_engine(self) -> Literal["fast", "httpx"]:
+        """How requests go out: "fast" (this client's own keep-alive sockets) or "httpx"
+        (`http_client=`, `http2=True`, or a proxy named by the environment; docs/http.md)."""
+        return "fast" if self._httpx is None else "httpx"
 
     @property
     def token(self) -> str | None:
