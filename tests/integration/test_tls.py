@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import ssl
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -261,3 +262,58 @@ def test_https_proxy_tunnels_https_with_the_same_tls_settings(
         db.signin({"username": server.username, "password": server.password})
         assert db.query("RETURN 'tunnelled'") == "tunnelled"
     assert forward_proxy.new_requests(port, before, "CONNECT")
+
+
+H2_PROXY = """
+import http2 from 'node:http2';
+import http from 'node:http';
+import fs from 'node:fs';
+
+const [key, cert, upstream] = process.argv.slice(2);
+const hop = ['connection', 'keep-alive', 'transfer-encoding'];
+const server = http2.createSecureServer(
+  {key: fs.readFileSync(key), cert: fs.readFileSync(cert), allowHTTP1: true},
+  (request, response) => {
+    console.log(`HTTP/${request.httpVersion} ${request.method} ${request.url}`);
+    const headers = Object.fromEntries(
+      Object.entries(request.headers).filter(([name]) => !name.startsWith(':')));
+    const forward = http.request(
+      {host: '127.0.0.1', port: Number(upstream), method: request.method, path: request.url,
+       headers},
+      (reply) => {
+        response.writeHead(reply.statusCode, Object.fromEntries(
+          Object.entries(reply.headers).filter(([name]) => !hop.includes(name))));
+        reply.pipe(response);
+      });
+    request.pipe(forward);
+  });
+server.listen(0, '127.0.0.1', () => console.log(`listening ${server.address().port}`));
+"""
+"""An HTTP/2 (and HTTP/1.1) TLS front for the test server, in Node's own http2 module: it
+prints the HTTP version of each request it forwards."""
+
+
+def test_http2_is_negotiated_over_tls(
+    authorities: dict[str, Authority], server: ServerInfo, tmp_path: Path
+) -> None:
+    """http2=True over https://: the requests reach the server as HTTP/2 (agreed by ALPN)."""
+    directory = authorities["good"].ca_file.parent
+    script = tmp_path / "h2_proxy.mjs"
+    script.write_text(H2_PROXY, encoding="utf-8")
+    command = ["node", str(script), str(directory / "good-key.pem")]
+    command += [str(directory / "good-cert.pem"), str(server.port)]
+    front = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert front.stdout is not None
+        first = front.stdout.readline().split()
+        assert first[0] == "listening", first
+        url = f"https://127.0.0.1:{first[1]}"
+        context = trusting(authorities["good"])
+        with Surreal(url, timeout=WAIT, ssl=context, http2=True) as db:
+            db.signin({"username": server.username, "password": server.password})
+            assert db.query("RETURN 'over HTTP/2'") == "over HTTP/2"
+        seen = [front.stdout.readline().split()[0] for _ in range(2)]
+        assert seen == ["HTTP/2.0", "HTTP/2.0"]
+    finally:
+        front.terminate()
+        front.wait(10)
