@@ -1,7 +1,8 @@
 """`python -m surrealdb demo [URL]`: a short tour of the client, embedded or on a server.
 
-`python -m surrealdb models --url URL --ns NS --db DB [-o FILE]`: msgspec models of the
-database's SCHEMAFULL tables (needs `pip install 'surrealdb-typed[models]'`).
+`python -m surrealdb models --url URL --ns NS --db DB [-o FILE [--check]]`: msgspec models of
+the database's SCHEMAFULL tables (needs `pip install 'surrealdb-typed[models]'`); `--check`
+fails with the diff when the file no longer matches the schema.
 """
 
 from __future__ import annotations
@@ -58,6 +59,12 @@ def main(argv: list[str] | None = None) -> int:
     models.add_argument("--db", required=True, help="the database")
     models.add_argument("-o", "--output", help="the file to write (default: standard output)")
     models.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing: exit 1 and print the diff when the file given with -o is not what "
+        "the schema gives now (for CI)",
+    )
+    models.add_argument(
         "--username",
         default=os.environ.get("SURREALDB_USER"),
         help="a root, namespace or database user (default: $SURREALDB_USER, else no sign-in)",
@@ -81,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
             namespace=args.ns,
             database=args.db,
             output=args.output,
+            check=args.check,
             username=args.username,
             password=args.password,
             tables=args.tables,
