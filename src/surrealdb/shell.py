@@ -287,11 +287,17 @@ def _lines_interactive(shell: SqlShell) -> Iterator[str]:
     """Lines typed at a terminal, with prompt-toolkit's history and editing when installed."""
     try:
         from prompt_toolkit import PromptSession
-        from prompt_toolkit.history import FileHistory
+        from prompt_toolkit.history import FileHistory, History, InMemoryHistory
     except ImportError:
         read: Callable[[str], str] = input
     else:
-        session: PromptSession[str] = PromptSession(history=FileHistory(str(HISTORY_FILE)))
+        history: History = InMemoryHistory()
+        try:  # kept between sessions when the home directory can hold it
+            HISTORY_FILE.touch(exist_ok=True)
+            history = FileHistory(str(HISTORY_FILE))
+        except OSError:
+            pass
+        session: PromptSession[str] = PromptSession(history=history)
         read = session.prompt
     buffer = ""
     while True:
@@ -334,25 +340,64 @@ def run_sql_shell(
     except SurrealError as exc:
         print(f"error: {exc}", file=err)
         return 2
-    with db:
-        shell = SqlShell(db, out, err, as_json=as_json, as_table=as_table)
-        try:
-            if username is not None and password is not None and not embedded:
-                db.signin({"username": username, "password": password})
-            if namespace or database:
-                shell.use(namespace, database)
-        except SurrealError as exc:
-            print(f"error: {exc}", file=err)
-            return 1
-        if not source.isatty():
-            return 0 if shell.run(source.read()) else 1
-        print(f"Connected to {db.url}. :help for help, Ctrl-D to leave.", file=out)
-        try:
-            for text in _lines_interactive(shell):
-                try:
-                    shell.run(text)
-                except KeyboardInterrupt:
-                    print("cancelled (the server may still finish the statement)", file=err)
-        except EOFError:
-            pass
-        return 0
+    try:
+        db.connect()
+    except SurrealError as exc:
+        print(f"error: {exc}", file=err)
+        return 1
+    try:
+        return _session(
+            db,
+            url,
+            embedded,
+            namespace,
+            database,
+            username,
+            password,
+            source,
+            out,
+            err,
+            as_json=as_json,
+            as_table=as_table,
+        )
+    finally:
+        db.close()
+
+
+def _session(
+    db: BlockingSurrealConnection,
+    url: str,
+    embedded: bool,
+    namespace: str | None,
+    database: str | None,
+    username: str | None,
+    password: str | None,
+    source: TextIO,
+    out: TextIO,
+    err: TextIO,
+    *,
+    as_json: bool,
+    as_table: bool,
+) -> int:
+    """Sign in, choose the database, then run the piped script or the interactive loop."""
+    shell = SqlShell(db, out, err, as_json=as_json, as_table=as_table)
+    try:
+        if username is not None and password is not None and not embedded:
+            db.signin({"username": username, "password": password})
+        if namespace or database:
+            shell.use(namespace, database)
+    except SurrealError as exc:
+        print(f"error: {exc}", file=err)
+        return 1
+    if not source.isatty():
+        return 0 if shell.run(source.read()) else 1
+    print(f"Connected to {url}. :help for help, Ctrl-D to leave.", file=out)
+    try:
+        for text in _lines_interactive(shell):
+            try:
+                shell.run(text)
+            except KeyboardInterrupt:
+                print("cancelled (the server may still finish the statement)", file=err)
+    except EOFError:
+        pass
+    return 0

@@ -85,6 +85,13 @@ def test_on_the_test_server(server: ServerInfo, kind: str) -> None:
     assert "Anonymous access not allowed" in anonymous.stderr
 
 
+def test_a_server_that_is_down_is_one_clear_line() -> None:
+    down = run_sql("ws://127.0.0.1:1/rpc", script="RETURN 1;")
+    assert down.returncode == 1
+    assert down.stderr.startswith("error: cannot connect to ws://127.0.0.1:1/rpc")
+    assert "Traceback" not in down.stderr
+
+
 def test_password_without_user_is_a_usage_error() -> None:
     assert run_sql("mem://", "--pass", "x", script="").returncode == 2
 
@@ -182,6 +189,15 @@ def test_typing_statements_at_the_prompt(terminal: Terminal) -> None:
 
     terminal.keys("C-d")
     terminal.wait_for("EXITED-0")
+
+
+def test_ctrl_c_stops_waiting_for_a_running_statement(terminal: Terminal) -> None:
+    terminal.type("SLEEP 2s;")
+    time.sleep(0.5)
+    terminal.keys("C-c")
+    terminal.wait_for("cancelled (the server may still finish the statement)")
+    terminal.type("RETURN 'still here';")
+    terminal.wait_for("'still here'\n")
 
 
 def test_history_is_kept_between_sessions(tmp_path: Path, terminal: Terminal) -> None:
