@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar, cast, overload
 from uuid import UUID
 
-from surrealdb import _into, _params, _replies
+from surrealdb import _endpoints, _into, _params, _replies
 from surrealdb._generated import requests as _requests
 from surrealdb.api_types import QueryResult, Record, RecordContent, Resource, Tokens
 from surrealdb.errors import ServerError
@@ -27,11 +27,15 @@ _T = TypeVar("_T")
 
 
 class AsyncSurrealMethods(ABC):
-    """The SurrealDB RPC methods (asyncio), generated from schema/rpc.toml."""
+    """The SurrealDB RPC methods and HTTP endpoints (asyncio), generated from schema/."""
 
     @abstractmethod
     async def _call(self, request: Request) -> Any:
         """Send one request and return its result, or raise its error."""
+
+    @abstractmethod
+    async def _endpoint(self, request: _endpoints.EndpointRequest) -> Any:
+        """Make one request of the server's HTTP endpoints beyond `/rpc`; return its result."""
 
     async def ping(self) -> None:
         """Check that the server answers (a keep-alive).
@@ -1058,3 +1062,28 @@ class AsyncSurrealMethods(ABC):
             )
         request = _requests.cancel(transaction_id)
         return _replies.nothing(await self._call(request), request)
+
+    async def health(self) -> None:
+        """Check that the server and its storage engine are healthy (`GET /health`).
+
+        Returns None when they are; raises `ServerError` (HTTP 500) when the server answers that
+        its storage is failing, and `SurrealConnectionError` when it cannot be reached. Over
+        WebSocket it asks the same host's HTTP endpoint; on the embedded engine, which runs in
+        this process, it checks that the engine answers.
+
+        Transports: WebSocket, HTTP, embedded.
+        """
+        request = _requests.health()
+        return _endpoints.nothing(await self._endpoint(request))
+
+    async def status(self) -> None:
+        """Check that the server is up and answering HTTP requests (`GET /status`).
+
+        Unlike `health()` it does not check the storage engine. Returns None; raises
+        `SurrealConnectionError` when the server cannot be reached, `ServerError` on any other
+        answer than HTTP 200. On the embedded engine it checks that the engine answers.
+
+        Transports: WebSocket, HTTP, embedded.
+        """
+        request = _requests.status()
+        return _endpoints.nothing(await self._endpoint(request))

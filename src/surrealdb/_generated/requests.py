@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
-from surrealdb import _params
+from surrealdb import _endpoints, _params
 from surrealdb.api_types import RecordContent, Resource, Tokens
 from surrealdb.protocol import Request
 from surrealdb.values import RecordID, Table
@@ -247,3 +247,13 @@ def commit(transaction_id: UUID) -> Request:
 def cancel(transaction_id: UUID) -> Request:
     """Build the `cancel` request of `cancel()`."""
     return Request("cancel", [_params.uuid_value(transaction_id)])
+
+
+def health() -> _endpoints.EndpointRequest:
+    """Build the `GET /health` request of `health()`."""
+    return _endpoints.EndpointRequest("health", "GET", "/health", authenticated=False)
+
+
+def status() -> _endpoints.EndpointRequest:
+    """Build the `GET /status` request of `status()`."""
+    return _endpoints.EndpointRequest("status", "GET", "/status", authenticated=False)

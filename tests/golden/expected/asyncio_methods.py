@@ -25,7 +25,7 @@ _T = TypeVar("_T")
 
 
 class AsyncSurrealMethods(ABC):
-    """The SurrealDB RPC methods (asyncio), generated from schema/rpc.toml."""
+    """The SurrealDB RPC methods and HTTP endpoints (asyncio), generated from schema/."""
 
     @abstractmethod
     async def _call(self, request: Request) -> Any:

@@ -25,7 +25,7 @@ _T = TypeVar("_T")
 
 
 class BlockingSurrealMethods(ABC):
-    """The SurrealDB RPC methods (blocking), generated from schema/rpc.toml."""
+    """The SurrealDB RPC methods and HTTP endpoints (blocking), generated from schema/."""
 
     @abstractmethod
     def _call(self, request: Request) -> Any:

@@ -70,6 +70,10 @@ METHODS: dict[str, MethodInfo] = {
     ),
 }
 
+ENDPOINTS: dict[str, MethodInfo] = {}
+"""The server's HTTP endpoints beyond `/rpc` (schema/http.toml), as methods: `wire` is the
+HTTP method and path."""
+
 TRANSPORTS_BY_WIRE: dict[str, frozenset[Transport]] = {
     "ping": frozenset(["ws", "http", "embedded"]),
     "live": frozenset(["ws"]),
