@@ -69,7 +69,7 @@ REPLIES = frozenset(
 
 
 # What an HTTP endpoint's response becomes (functions of surrealdb._endpoints).
-ENDPOINT_REPLIES = frozenset({"nothing"})
+ENDPOINT_REPLIES = frozenset({"nothing", "byte_count"})
 
 
 class SchemaError(Exception):

@@ -36,6 +36,9 @@ IMPORTABLE = {
     "Resource": "surrealdb.api_types",
     "Tokens": "surrealdb.api_types",
     "QueryResult": "surrealdb.api_types",
+    "DumpFile": "surrealdb.api_types",
+    "ExportOptions": "surrealdb.api_types",
+    "Progress": "surrealdb.api_types",
 }
 
 

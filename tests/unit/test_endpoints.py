@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
+
 import pytest
 
 from surrealdb import _endpoints
 from surrealdb._generated import requests as _requests
 from surrealdb._generated.registry import ENDPOINTS, METHODS
-from surrealdb.errors import AuthenticationError, ServerError
+from surrealdb.errors import AuthenticationError, InvalidArgumentTypeError, ServerError
 from surrealdb.url import parse_url
 
 
@@ -65,3 +68,22 @@ def test_error_answers() -> None:
     assert caught.value.code == 500
     with pytest.raises(AuthenticationError, match="HTTP 401"):
         _endpoints.raise_for_status(401, b"", "http://h:1/export")
+
+
+def test_upload_knows_the_length_of_a_regular_file_only(tmp_path: Path) -> None:
+    dump = tmp_path / "dump.surql"
+    dump.write_bytes(b"x" * 10)
+    seen: list[int] = []
+    with dump.open("rb") as file:
+        file.read(4)
+        upload = _endpoints._Upload(file, seen.append)
+        assert upload.length == 6  # from the current position on
+        assert upload.read(100) == b"x" * 6
+    assert (upload.sent, seen) == (6, [6])
+    assert _endpoints._Upload(io.BytesIO(b"abc"), None).length is None  # sent chunked
+
+
+def test_transfers_refuse_text_streams() -> None:
+    target = _endpoints.EndpointTarget("http://127.0.0.1:9", ssl=None, connect_timeout=1, timeout=1)
+    with pytest.raises(InvalidArgumentTypeError, match="binary stream"):
+        _endpoints.send(target, _requests.import_(io.StringIO("CREATE a:1")))  # type: ignore[arg-type]

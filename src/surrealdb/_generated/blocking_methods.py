@@ -16,7 +16,16 @@ from uuid import UUID
 
 from surrealdb import _endpoints, _into, _params, _replies
 from surrealdb._generated import requests as _requests
-from surrealdb.api_types import QueryResult, Record, RecordContent, Resource, Tokens
+from surrealdb.api_types import (
+    DumpFile,
+    ExportOptions,
+    Progress,
+    QueryResult,
+    Record,
+    RecordContent,
+    Resource,
+    Tokens,
+)
 from surrealdb.errors import ServerError
 from surrealdb.protocol import Request
 from surrealdb.values import RecordID, Table
@@ -1079,3 +1088,45 @@ class BlockingSurrealMethods(ABC):
         """
         request = _requests.status()
         return _endpoints.nothing(self._endpoint(request))
+
+    def export(
+        self, dest: DumpFile, options: ExportOptions | None = None, progress: Progress | None = None
+    ) -> int:
+        """Export the current namespace and database as a SurrealQL script (`POST /export`).
+
+        The dump is streamed to `dest` as the server sends it, never held whole in memory;
+        returns the number of bytes written. Runs as the connection's own session: its namespace
+        and database, signed in as a user the server lets view the database. Over WebSocket it
+        asks the same host's HTTP endpoint with the connection's token. The embedded engine has
+        no export.
+
+        Args:
+            dest: A file path (created or truncated; removed again if the export fails) or a
+                writable binary stream.
+            options: What to export, as the server's export options; None: the server's
+                defaults.
+            progress: Called with the bytes written so far after each chunk (asyncio: in the
+                worker thread).
+
+        Transports: WebSocket, HTTP.
+        """
+        request = _requests.export(dest, options, progress)
+        return _endpoints.byte_count(self._endpoint(request))
+
+    def import_(self, src: DumpFile, progress: Progress | None = None) -> int:
+        """Run a SurrealQL script, such as one `export()` wrote, on the server (`POST /import`).
+
+        The script is streamed from `src`, never read whole into memory; returns the number of
+        bytes sent. Runs as the connection's own session: its namespace and database, signed in
+        as a user the server lets edit. Over WebSocket it asks the same host's HTTP endpoint
+        with the connection's token. The embedded engine has no import.
+
+        Args:
+            src: A file path or a readable binary stream.
+            progress: Called with the bytes sent so far after each chunk (asyncio: in the worker
+                thread).
+
+        Transports: WebSocket, HTTP.
+        """
+        request = _requests.import_(src, progress)
+        return _endpoints.byte_count(self._endpoint(request))

@@ -420,6 +420,29 @@ ENDPOINTS: dict[str, MethodInfo] = {
         None,
         {},
     ),
+    "export": MethodInfo(
+        "export",
+        "POST /export",
+        frozenset(["ws", "http"]),
+        (
+            "dest",
+            "options",
+            "progress",
+        ),
+        None,
+        {},
+    ),
+    "import_": MethodInfo(
+        "import_",
+        "POST /import",
+        frozenset(["ws", "http"]),
+        (
+            "src",
+            "progress",
+        ),
+        None,
+        {},
+    ),
 }
 """The server's HTTP endpoints beyond `/rpc` (schema/http.toml), as methods: `wire` is the
 HTTP method and path."""

@@ -13,7 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from surrealdb import _endpoints, _params
-from surrealdb.api_types import RecordContent, Resource, Tokens
+from surrealdb.api_types import DumpFile, ExportOptions, Progress, RecordContent, Resource, Tokens
 from surrealdb.protocol import Request
 from surrealdb.values import RecordID, Table
 
@@ -257,3 +257,27 @@ def health() -> _endpoints.EndpointRequest:
 def status() -> _endpoints.EndpointRequest:
     """Build the `GET /status` request of `status()`."""
     return _endpoints.EndpointRequest("status", "GET", "/status", authenticated=False)
+
+
+def export(
+    dest: DumpFile, options: ExportOptions | None = None, progress: Progress | None = None
+) -> _endpoints.EndpointRequest:
+    """Build the `POST /export` request of `export()`."""
+    return _endpoints.EndpointRequest(
+        "export",
+        "POST",
+        "/export",
+        authenticated=True,
+        arguments={"dest": dest, "options": options, "progress": progress},
+    )
+
+
+def import_(src: DumpFile, progress: Progress | None = None) -> _endpoints.EndpointRequest:
+    """Build the `POST /import` request of `import_()`."""
+    return _endpoints.EndpointRequest(
+        "import_",
+        "POST",
+        "/import",
+        authenticated=True,
+        arguments={"src": src, "progress": progress},
+    )
