@@ -117,6 +117,17 @@ def test_golden_output_covers_every_shape(fixture_rendered: dict[str, str]) -> N
     )
     assert "await self._call(request)" in fixture_rendered["asyncio_methods.py"]
     assert "await" not in blocking
+    assert (
+        'return _endpoints.EndpointRequest("health", "GET", "/health", authenticated=False)'
+        in requests
+    )
+    assert 'arguments={"dest": dest, "options": options, "progress": progress}' in requests
+    assert "return _endpoints.byte_count(self._endpoint(request))" in blocking
+    assert '"export": MethodInfo(' in fixture_rendered["registry.py"]
+    assert (
+        'raise UnsupportedFeatureError.for_method("export", "embedded")'
+        in (fixture_rendered["blocking.py"])
+    )
 
 
 def test_golden_expected_passes_mypy_strict() -> None:
