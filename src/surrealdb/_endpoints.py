@@ -16,9 +16,10 @@ import contextlib
 import http.client
 import io
 import os
+import socket
 import ssl as ssl_module
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 from urllib.parse import urlsplit, urlunsplit
@@ -108,12 +109,17 @@ def http_base(url: ConnectionURL) -> str:
     return urlunsplit((scheme, parts.netloc, path, "", ""))
 
 
-def send(target: EndpointTarget, request: EndpointRequest) -> Any:
+def send(
+    target: EndpointTarget,
+    request: EndpointRequest,
+    opened: Callable[[http.client.HTTPConnection], None] | None = None,
+) -> Any:
     """Make the request on a new HTTP connection; return its result, or raise its error.
 
     With a `src` argument the body is streamed from it; with `dest` the response is streamed
     into it (both in `CHUNK_SIZE` pieces, with `progress` told the running total), and the
-    result is the number of bytes moved.
+    result is the number of bytes moved. `opened` is given the HTTP connection, so that a
+    cancelled asyncio call can `abort` it from its own thread.
     """
     args = request.arguments
     progress: Progress | None = args.get("progress")
@@ -129,7 +135,7 @@ def send(target: EndpointTarget, request: EndpointRequest) -> Any:
         elif "options" in args:
             body = cbor.encode(dict(args["options"] or {}))
             headers["Content-Type"] = "application/cbor"
-        response = _exchange(target, request, headers, body, cleanup)
+        response = _exchange(target, request, headers, body, cleanup, opened)
         if "dest" in args:
             return _download(response, args["dest"], progress, target, request)
         response.read()
@@ -142,6 +148,7 @@ def _exchange(
     headers: dict[str, str],
     body: bytes | _Upload | None,
     cleanup: contextlib.ExitStack,
+    opened: Callable[[http.client.HTTPConnection], None] | None,
 ) -> http.client.HTTPResponse:
     """Send the request and read the response's head; raise unless it is HTTP 200."""
     parts = urlsplit(target.base)
@@ -155,6 +162,8 @@ def _exchange(
             parts.netloc, timeout=target.connect_timeout, blocksize=CHUNK_SIZE
         )
     cleanup.callback(connection.close)
+    if opened is not None:
+        opened(connection)
     try:
         connection.connect()
     except OSError as exc:
@@ -268,6 +277,14 @@ class _Upload:
             if self._progress is not None:
                 self._progress(self.sent)
         return chunk
+
+
+def abort(connection: http.client.HTTPConnection) -> None:
+    """Break off a transfer from another thread: its reads and writes fail at once."""
+    sock = connection.sock
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 def raise_for_status(status: int, body: bytes, display: str) -> None:

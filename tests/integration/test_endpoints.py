@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+import threading
+import time
 import tracemalloc
 from pathlib import Path
 
@@ -232,3 +235,33 @@ def test_a_50_mb_export_and_import_stream_and_keep_the_data(
         # included)
         assert (rss_peak - rss_before) * 1024 < written // 2, (rss_before, rss_peak)
     assert _digest(db) == original
+
+
+async def test_cancelling_an_async_export_breaks_off_the_transfer(
+    adb: AsyncSurrealConnection, transport: str, tmp_path: Path
+) -> None:
+    """The worker thread cannot be cancelled; its connection is cut, so the transfer fails and
+    the partial file is removed (it would be completed if the thread went on)."""
+    if transport == "embedded":
+        return
+    await adb.query(
+        "FOR $i IN 0..200 { CREATE type::record('item', $i) SET pad = string::repeat('x', 50000) }"
+    )
+    dump = tmp_path / "dump.surql"
+    started = threading.Event()
+
+    def slowly(done: int) -> None:
+        started.set()
+        time.sleep(0.2)
+
+    task = asyncio.ensure_future(adb.export(dump, progress=slowly))
+    while not started.is_set():
+        await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    for _ in range(100):
+        if not dump.exists():
+            break
+        await asyncio.sleep(0.05)
+    assert not dump.exists()

@@ -10,6 +10,7 @@ connection is made, before anything touches the network.
 from __future__ import annotations
 
 import asyncio
+import http.client
 import logging
 import math
 import os
@@ -334,10 +335,18 @@ class AsyncRpcClient(_ClientOptions, AsyncLiveQueries, ABC):
 
     async def _endpoint(self, request: _endpoints.EndpointRequest) -> Any:
         """Make a request of the server's HTTP endpoints, in a worker thread (on its own HTTP
-        connection)."""
+        connection); cancelling the call breaks off the transfer."""
         if self.is_closed:
             raise SurrealConnectionError(f"the connection to {self.url} is closed")
-        return await asyncio.to_thread(_endpoints.send, self._endpoint_target(), request)
+        opened: list[http.client.HTTPConnection] = []
+        try:
+            return await asyncio.to_thread(
+                _endpoints.send, self._endpoint_target(), request, opened.append
+            )
+        except asyncio.CancelledError:  # the thread cannot be cancelled: its transfer is cut
+            for connection in opened:
+                _endpoints.abort(connection)
+            raise
 
     @abstractmethod
     async def connect(self, url: str | None = None) -> Self:
