@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import io
+import json
 import os
 import socket
 import ssl as ssl_module
@@ -37,7 +38,10 @@ from surrealdb.errors import (
 from surrealdb.url import ConnectionURL
 
 ERROR_TEXT_LIMIT = 500
-"""Characters of an error response's body quoted in the exception."""
+"""Characters of an error response's message quoted in the exception."""
+
+ERROR_BODY_LIMIT = 64 * 1024
+"""Bytes of an error response read to find its message."""
 
 CHUNK_SIZE = 1024 * 1024
 """Bytes read from, or written to, a dump at a time: what a transfer holds in memory."""
@@ -288,8 +292,19 @@ def abort(connection: http.client.HTTPConnection) -> None:
 
 
 def raise_for_status(status: int, body: bytes, display: str) -> None:
-    """Raise the error of an endpoint's answer other than HTTP 200."""
-    text = body[:ERROR_TEXT_LIMIT].decode("utf-8", "replace").strip()
+    """Raise the error of an endpoint's answer other than HTTP 200.
+
+    The server's JSON error body gives its `information` (the engine's message, such as a
+    script's parse error); any other body is quoted as it is.
+    """
+    text = body.decode("utf-8", "replace").strip()
+    try:
+        information = json.loads(text).get("information")
+    except (ValueError, AttributeError):
+        information = None
+    if isinstance(information, str) and information:
+        text = information.strip()
+    text = text[:ERROR_TEXT_LIMIT]
     if status in (401, 403):
         raise AuthenticationError(f"{display} refused the credentials (HTTP {status}): {text}")
     raise ServerError(f"{display} answered HTTP {status}: {text}", code=status)

@@ -171,6 +171,13 @@ def test_export_is_refused_on_embedded_in_sessions_and_anonymously(
             anonymous.import_(io.BytesIO(b"CREATE item:1"))
 
 
+@pytest.mark.parametrize("transport", ["ws", "http"])
+def test_a_script_that_does_not_parse_is_the_servers_error(db: BlockingSurrealConnection) -> None:
+    with pytest.raises(ServerError, match="HTTP 400: Parse error") as caught:
+        db.import_(io.BytesIO(b"CREATE ((( nonsense"))
+    assert caught.value.code == 400
+
+
 def test_a_failed_export_leaves_no_file(server: ServerInfo, tmp_path: Path) -> None:
     with Surreal(server.http_url) as db:
         db.signin({"username": server.username, "password": server.password})

@@ -87,3 +87,10 @@ def test_transfers_refuse_text_streams() -> None:
     target = _endpoints.EndpointTarget("http://127.0.0.1:9", ssl=None, connect_timeout=1, timeout=1)
     with pytest.raises(InvalidArgumentTypeError, match="binary stream"):
         _endpoints.send(target, _requests.import_(io.StringIO("CREATE a:1")))  # type: ignore[arg-type]
+
+
+def test_error_answers_give_the_servers_information() -> None:
+    body = b'{"code":400,"details":"Request problems","information":"Parse error: Unexpected"}'
+    with pytest.raises(ServerError) as caught:
+        _endpoints.raise_for_status(400, body, "http://h:1/import")
+    assert str(caught.value) == "http://h:1/import answered HTTP 400: Parse error: Unexpected"
