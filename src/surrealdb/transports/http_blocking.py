@@ -124,6 +124,10 @@ class BlockingHttpTransport(BlockingRpcClient):
         """Whether `close()` was called (HTTP requests are independent: nothing else closes)."""
         return self._closed
 
+    def _endpoint_names(self) -> tuple[str | None, str | None]:
+        """The namespace and database sent as headers (for the HTTP endpoints too)."""
+        return self._state.namespace, self._state.database
+
     @property
     def token(self) -> str | None:
         """The token this client sends with each request (None: signed out); read-only, never
