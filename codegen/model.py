@@ -16,6 +16,7 @@ Transport = Literal["ws", "http", "embedded"]
 ParamWire = Literal["param", "session"]
 ServerErrors = Literal["raise", "return"]
 IntoKind = Literal["records", "value"]
+HttpMethod = Literal["GET", "POST"]
 T = TypeVar("T")
 
 # The converters (surrealdb._params) and reply parsers (surrealdb._replies) the schema may name.
@@ -65,6 +66,10 @@ REPLIES = frozenset(
         "rpc_reply",
     }
 )
+
+
+# What an HTTP endpoint's response becomes (functions of surrealdb._endpoints).
+ENDPOINT_REPLIES = frozenset({"nothing", "byte_count"})
 
 
 class SchemaError(Exception):
@@ -120,8 +125,27 @@ class Method(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """`return`: a server error is returned by the reply parser's `error_reply`, not raised."""
 
 
+class Endpoint(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """One HTTP endpoint of the server beyond `/rpc`, as a method of every connection.
+
+    Over WebSocket it goes to the same host's HTTP endpoint; on the embedded engine the
+    transport answers it in-process (or the method is not in `transports`).
+    """
+
+    doc: str
+    http_method: HttpMethod
+    path: str
+    transports: list[Transport]
+    result: str
+    reply: str
+    params: list[Param] = []
+    authenticated: bool = False
+    """Sent with the connection's namespace, database and token (as `/rpc` requests are)."""
+
+
 class Schema(msgspec.Struct, frozen=True):
-    """The whole schema: the type vocabulary and the methods, in file order.
+    """The whole schema: the type vocabulary, the RPC methods and the HTTP endpoints, in file
+    order.
 
     `source` is the folder it came from, as named in the generated files' headers.
     """
@@ -129,13 +153,23 @@ class Schema(msgspec.Struct, frozen=True):
     types: dict[str, TypeDef]
     methods: dict[str, Method]
     source: str = "schema"
+    endpoints: dict[str, Endpoint] = {}
 
 
 def load_schema(directory: Path) -> Schema:
-    """Read `types.toml` and `rpc.toml` from `directory` and validate them together."""
+    """Read `types.toml`, `rpc.toml` and `http.toml` (optional) from `directory` and validate
+    them together."""
     types = _decode_entries(directory / "types.toml", "types", "type", TypeDef)
     methods = _decode_entries(directory / "rpc.toml", "methods", "method", Method)
-    schema = Schema(types=types, methods=methods, source=_display_path(directory))
+    endpoints_file = directory / "http.toml"
+    endpoints = (
+        _decode_entries(endpoints_file, "endpoints", "endpoint", Endpoint)
+        if endpoints_file.exists()
+        else {}
+    )
+    schema = Schema(
+        types=types, methods=methods, source=_display_path(directory), endpoints=endpoints
+    )
     validate(schema)
     return schema
 
@@ -242,6 +276,46 @@ def validate(schema: Schema) -> None:
                 raise SchemaError(f"{owhere}, field 'param': no parameter {overload.param!r}")
             _check_type(schema, f"{owhere}, field 'type'", overload.type)
             _check_type(schema, f"{owhere}, field 'result'", overload.result)
+    validate_endpoints(schema)
+
+
+def validate_endpoints(schema: Schema) -> None:
+    """Check the HTTP endpoints: names that no RPC method has, paths, replies and parameters."""
+    for name, endpoint in schema.endpoints.items():
+        where = f"http.toml: endpoint {name!r}"
+        if not name.isidentifier() or keyword.iskeyword(name):
+            raise SchemaError(f"{where}: the name is not a valid Python identifier")
+        if name in schema.methods:
+            raise SchemaError(f"{where}: rpc.toml has a method of that name")
+        if not endpoint.doc.strip():
+            raise SchemaError(f"{where}, field 'doc': empty docstring")
+        if not endpoint.transports:
+            raise SchemaError(f"{where}, field 'transports': no transport supports it")
+        if not endpoint.path.startswith("/") or any(c in endpoint.path for c in " ?#"):
+            raise SchemaError(f"{where}, field 'path': {endpoint.path!r} is not an absolute path")
+        _check_type(schema, f"{where}, field 'result'", endpoint.result)
+        if endpoint.reply not in ENDPOINT_REPLIES:
+            raise SchemaError(
+                f"{where}, field 'reply': unknown endpoint reply {endpoint.reply!r};"
+                f" known: {', '.join(sorted(ENDPOINT_REPLIES))}"
+            )
+        seen_default = False
+        names = set()
+        for param in endpoint.params:
+            pwhere = f"{where}, param {param.name!r}"
+            if not param.name.isidentifier() or keyword.iskeyword(param.name):
+                raise SchemaError(f"{pwhere}, field 'name': not a valid Python identifier")
+            if param.name in names:
+                raise SchemaError(f"{pwhere}, field 'name': duplicated")
+            names.add(param.name)
+            _check_type(schema, f"{pwhere}, field 'type'", param.type)
+            if param.encode is not None or param.alias is not None or param.secret:
+                raise SchemaError(
+                    f"{pwhere}: an endpoint's parameters take no 'encode', 'alias' or 'secret'"
+                )
+            if param.default is None and seen_default:
+                raise SchemaError(f"{pwhere}, field 'default': required after an optional one")
+            seen_default = seen_default or param.default is not None
 
 
 def _check_type(schema: Schema, where: str, name: str) -> None:

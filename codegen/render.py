@@ -11,7 +11,14 @@ from pathlib import Path
 import jinja2
 
 from codegen.model import Schema
-from codegen.view import FLAVOURS, MethodView, method_views, transport_views, wire_transports
+from codegen.view import (
+    FLAVOURS,
+    MethodView,
+    endpoint_views,
+    method_views,
+    transport_views,
+    wire_transports,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "codegen" / "templates"
@@ -29,13 +36,18 @@ IMPORTABLE = {
     "Resource": "surrealdb.api_types",
     "Tokens": "surrealdb.api_types",
     "QueryResult": "surrealdb.api_types",
+    "DumpFile": "surrealdb.api_types",
+    "ExportOptions": "surrealdb.api_types",
+    "Progress": "surrealdb.api_types",
 }
 
 
 def render_all(schema: Schema) -> dict[str, str]:
     """Every generated module, by its path relative to the output package folder."""
     environment = _environment()
-    methods = method_views(schema)
+    rpc_methods = method_views(schema)
+    endpoints = endpoint_views(schema)
+    methods = rpc_methods + endpoints
     outputs = {
         "__init__.py": _render(environment, schema, "package.py.jinja"),
         "requests.py": _render(
@@ -43,14 +55,18 @@ def render_all(schema: Schema) -> dict[str, str]:
             schema,
             "requests.py.jinja",
             methods=methods,
-            imports=_imports(p.annotation for m in methods for p in m.params),
+            imports=[
+                *_imports(p.annotation for m in methods for p in m.params),
+                *(["from surrealdb import _endpoints"] if endpoints else []),
+            ],
         ),
         "registry.py": _render(
             environment,
             schema,
             "registry.py.jinja",
-            methods=methods,
-            wire_transports=wire_transports(methods),
+            methods=rpc_methods,
+            endpoints=endpoints,
+            wire_transports=wire_transports(rpc_methods),
         ),
     }
     annotations = _annotations(methods)
@@ -75,6 +91,7 @@ def render_all(schema: Schema) -> dict[str, str]:
                 ),
             ],
             runtime_modules=_runtime_modules(methods),
+            has_endpoints=bool(endpoints),
         )
         outputs[f"{module}.py"] = _render(
             environment,
@@ -92,7 +109,13 @@ def render_docs(schema: Schema) -> dict[str, str]:
     """The generated pages of the API reference, by path relative to docs/reference."""
     environment = _environment()
     return {
-        "methods.md": _render(environment, schema, "methods.md.jinja", methods=method_views(schema))
+        "methods.md": _render(
+            environment,
+            schema,
+            "methods.md.jinja",
+            methods=method_views(schema),
+            endpoints=endpoint_views(schema),
+        )
     }
 
 
@@ -125,8 +148,11 @@ def _annotations(methods: tuple[MethodView, ...]) -> list[str]:
 
 
 def _runtime_modules(methods: tuple[MethodView, ...]) -> str:
-    """The runtime modules the methods use: `_into` for `into=`, `_params` for aliases."""
+    """The runtime modules the methods use: `_into` for `into=`, `_params` for aliases,
+    `_endpoints` for HTTP endpoints."""
     modules = ["_replies"]
+    if any(m.endpoint for m in methods):
+        modules.append("_endpoints")
     if any(m.into for m in methods):
         modules.append("_into")
     if any(m.resolutions for m in methods):

@@ -9,7 +9,7 @@ import dataclasses
 import textwrap
 from dataclasses import dataclass
 
-from codegen.model import Method, Param, Schema
+from codegen.model import Endpoint, Method, Param, Schema, Transport
 
 INTO_PARAMETER = "into: type[_T]"
 """How `into=` is declared: the model class the result is converted into."""
@@ -91,6 +91,13 @@ class MethodView:
     transports: tuple[str, ...]
     into: str | None = None
     returns_server_errors: bool = False
+    endpoint: Endpoint | None = None
+    """Set for an HTTP endpoint (schema/http.toml) rather than an RPC method."""
+
+    @property
+    def builder_result(self) -> str:
+        """What the request builder returns: an RPC `Request` or an `EndpointRequest`."""
+        return "Request" if self.endpoint is None else "_endpoints.EndpointRequest"
 
     @property
     def parameters(self) -> str:
@@ -164,6 +171,8 @@ class MethodView:
 
     def result_expression(self, await_keyword: str) -> str:
         """The expression that turns the reply into the method's return value."""
+        if self.endpoint is not None:
+            return f"_endpoints.{self.reply}({await_keyword}self._endpoint(request))"
         parsed = f"_replies.{self.reply}({await_keyword}self._call(request), request)"
         if self.into is None:
             return parsed
@@ -197,7 +206,14 @@ class MethodView:
 
     @property
     def request_expression(self) -> str:
-        """The expression that builds this method's `Request`."""
+        """The expression that builds this method's `Request` (or `EndpointRequest`)."""
+        if self.endpoint is not None:
+            args = [repr(self.name), repr(self.endpoint.http_method), repr(self.endpoint.path)]
+            args.append(f"authenticated={self.endpoint.authenticated!r}")
+            if self.params:
+                pairs = ", ".join(f"{p.name!r}: {p.name}" for p in self.params)
+                args.append(f"arguments={{{pairs}}}")
+            return f"_endpoints.EndpointRequest({', '.join(args)})"
         positional = [p.wire_expression for p in self.params if not p.is_session]
         session = [p.wire_expression for p in self.params if p.is_session]
         params = f"[{', '.join(positional)}]"
@@ -283,6 +299,24 @@ def method_views(schema: Schema) -> tuple[MethodView, ...]:
     return tuple(_method_view(schema, name, method) for name, method in schema.methods.items())
 
 
+def endpoint_views(schema: Schema) -> tuple[MethodView, ...]:
+    """Every HTTP endpoint of the schema, in file order, as methods ready to render."""
+    return tuple(
+        MethodView(
+            name=name,
+            wire=f"{endpoint.http_method} {endpoint.path}",
+            params=tuple(_param_view(schema, param) for param in endpoint.params),
+            result=schema.types[endpoint.result].python,
+            reply=endpoint.reply,
+            docstring=_docstring(endpoint.doc, endpoint.params, None, endpoint.transports),
+            overloads=(),
+            transports=tuple(endpoint.transports),
+            endpoint=endpoint,
+        )
+        for name, endpoint in schema.endpoints.items()
+    )
+
+
 def wire_transports(methods: tuple[MethodView, ...]) -> dict[str, tuple[str, ...]]:
     """For each RPC method sent on the wire, the transports where it works."""
     merged: dict[str, set[str]] = {}
@@ -322,7 +356,7 @@ def _method_view(schema: Schema, name: str, method: Method) -> MethodView:
         params=params,
         result=schema.types[method.result].python,
         reply=method.reply,
-        docstring=_docstring(method),
+        docstring=_docstring(method.doc, method.params, method.into, method.transports),
         overloads=_overloads(schema, method, params),
         transports=tuple(method.transports),
         into=method.into,
@@ -414,12 +448,12 @@ def _param_view(schema: Schema, param: Param) -> ParamView:
     )
 
 
-def _docstring(method: Method) -> str:
+def _docstring(doc: str, params: list[Param], into: str | None, transports: list[Transport]) -> str:
     """The method's docstring: the schema's text, its arguments and where it works."""
-    parts = [_fill(paragraph) for paragraph in method.doc.strip().split("\n\n")]
-    if method.params:
+    parts = [_fill(paragraph) for paragraph in doc.strip().split("\n\n")]
+    if params:
         lines = ["Args:"]
-        for param in method.params:
+        for param in params:
             also = "" if param.alias is None else f" Also accepted as `{param.alias}=`."
             wrapped = textwrap.wrap(
                 f"{param.name}: {param.doc}{also}",
@@ -429,19 +463,19 @@ def _docstring(method: Method) -> str:
             )
             lines.extend(f"    {line}" for line in wrapped)
         parts.append("\n".join(lines))
-    if method.into is not None:
-        lines = parts.pop().splitlines() if method.params else ["Args:"]
+    if into is not None:
+        lines = parts.pop().splitlines() if params else ["Args:"]
         lines.extend(
             f"    {line}"
             for line in textwrap.wrap(
-                INTO_DOCS[method.into],
+                INTO_DOCS[into],
                 DOC_WIDTH - 4,
                 subsequent_indent="    ",
                 break_on_hyphens=False,
             )
         )
         parts.append("\n".join(lines))
-    titles = ", ".join(TRANSPORT_NAMES[t] for t in method.transports)
+    titles = ", ".join(TRANSPORT_NAMES[t] for t in transports)
     parts.append(f"Transports: {titles}.")
     return "\n\n".join(parts)
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Generic, TypeAlias
+import os
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, BinaryIO, Generic, TypeAlias, TypedDict
 from uuid import UUID
 
 import msgspec
@@ -23,6 +24,28 @@ if TYPE_CHECKING:
 
 RecordContent: TypeAlias = "Mapping[str, Any] | msgspec.Struct | DataclassInstance"
 """A record's content: a mapping (dict, TypedDict), or a msgspec Struct or dataclass instance."""
+
+DumpFile: TypeAlias = "str | os.PathLike[str] | BinaryIO"
+"""Where `export()` writes a dump and `import_()` reads one: a file path, or a binary stream."""
+
+Progress: TypeAlias = Callable[[int], None]
+"""Told the number of bytes transferred so far, after each chunk of an export or import."""
+
+
+class ExportOptions(TypedDict, total=False):
+    """The SurrealDB 3.x server's export options (`POST /export`); a key left out keeps the
+    server's default (everything but `versions`)."""
+
+    users: bool
+    accesses: bool
+    params: bool
+    functions: bool
+    analyzers: bool
+    tables: bool | Sequence[str] | Mapping[str, Sequence[str]]
+    """True: every table; False: none; a list of table names; `{"exclude": [names]}`."""
+    versions: bool
+    records: bool
+    sequences: bool
 
 
 class Tokens(str):

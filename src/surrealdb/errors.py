@@ -80,10 +80,11 @@ class UnsupportedFeatureError(SurrealError):
     @classmethod
     def for_method(cls, method: str, transport: str) -> UnsupportedFeatureError:
         """The error of a generated method that the server does not support on `transport`."""
-        from surrealdb._generated.registry import METHODS
+        from surrealdb._generated.registry import ENDPOINTS, METHODS
 
         title = _TRANSPORT_TITLES[transport]
-        supported = [t for t in _TRANSPORT_TITLES if t in METHODS[method].transports]
+        info = METHODS[method] if method in METHODS else ENDPOINTS[method]
+        supported = [t for t in _TRANSPORT_TITLES if t in info.transports]
         urls = " or ".join(_TRANSPORT_URLS[t] for t in supported)
         return cls(f"{method}() is not available over {title}: use a {urls} URL")
 

@@ -28,6 +28,7 @@ schema changed.
 from __future__ import annotations
 
 import ast
+import difflib
 import importlib
 import importlib.util
 import json
@@ -1483,6 +1484,7 @@ def run_models_command(
     namespace: str,
     database: str,
     output: str | None = None,
+    check: bool = False,
     username: str | None = None,
     password: str | None = None,
     tables: Sequence[str] | None = None,
@@ -1491,11 +1493,15 @@ def run_models_command(
 ) -> int:
     """`python -m surrealdb models`: read the schema, generate, write. Returns the exit code.
 
-    0: done; 1: the database or the generation failed; 2: bad usage, or
+    0: done (with `check`: the file is up to date); 1: the database or the generation failed
+    (with `check`: the file differs, and the diff is printed); 2: bad usage, or
     datamodel-code-generator is not installed. The password is never printed.
     """
     out = stdout if stdout is not None else sys.stdout
     err = stderr if stderr is not None else sys.stderr
+    if check and output is None:
+        print("--check compares with a file: give it with -o FILE", file=err)
+        return 2
     if not codegen_available():
         print(
             "python -m surrealdb models needs datamodel-code-generator; install it with:\n"
@@ -1535,6 +1541,8 @@ def run_models_command(
         print(f"error: {exc}", file=err)
         return 1
     names = ", ".join(table.name for table in read.tables)
+    if check and output is not None:
+        return _check_models(Path(output), text, names, out, err)
     if output is None:
         out.write(text)
         return 0
@@ -1546,3 +1554,30 @@ def run_models_command(
     state = "wrote" if written else "unchanged:"
     print(f"{state} {output} (tables: {names})", file=err)
     return 0
+
+
+def _check_models(path: Path, text: str, names: str, out: TextIO, err: TextIO) -> int:
+    """`--check`: 0 when the file holds exactly `text`; else print the diff and return 1."""
+    try:
+        current = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        current = ""
+    except OSError as exc:
+        print(f"error: cannot read {path}: {exc}", file=err)
+        return 1
+    if current == text:
+        print(f"up to date: {path} (tables: {names})", file=err)
+        return 0
+    diff = difflib.unified_diff(
+        current.splitlines(keepends=True),
+        text.splitlines(keepends=True),
+        fromfile=f"{path} (committed)",
+        tofile=f"{path} (from the schema)",
+    )
+    out.writelines(diff)
+    print(
+        f"out of date: {path} does not match the database's schema (tables: {names}); "
+        "rerun without --check to update it",
+        file=err,
+    )
+    return 1

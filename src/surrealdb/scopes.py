@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import Any, Self
 from uuid import UUID, uuid4
 
+from surrealdb._endpoints import EndpointRequest
 from surrealdb._generated.asyncio_methods import AsyncSurrealMethods
 from surrealdb._generated.blocking_methods import BlockingSurrealMethods
 from surrealdb._generated.registry import TRANSPORTS_BY_WIRE
@@ -36,6 +37,16 @@ def check_supported(request: Request, transport: TransportKind) -> None:
     """Raise `UnsupportedFeatureError` when the transport cannot carry this request."""
     if transport not in TRANSPORTS_BY_WIRE.get(request.method, (transport,)):
         raise UnsupportedFeatureError.for_method(request.method, transport)
+
+
+def scope_endpoint(request: EndpointRequest, scope: str) -> None:
+    """Refuse, in a session or transaction, an HTTP endpoint that runs as the connection's own
+    session (with its namespace, database and token)."""
+    if request.authenticated:
+        raise UnsupportedFeatureError(
+            f"{request.name}() runs as the connection's own session, not in a {scope}:"
+            f" call it on the connection (db.{request.name}(...))"
+        )
 
 
 def _stamp_session(request: Request, session: UUID | None) -> Request:
@@ -74,6 +85,9 @@ class BlockingScopes(ABC):
     @abstractmethod
     def _call(self, request: Request) -> Any: ...
 
+    @abstractmethod
+    def _endpoint(self, request: EndpointRequest) -> Any: ...
+
     @property
     @abstractmethod
     def transport_kind(self) -> TransportKind: ...
@@ -106,6 +120,11 @@ class BlockingSession(BlockingSurrealMethods, BlockingLiveQueries):
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
         return f"<BlockingSession {self.id} {state}>"
+
+    def _endpoint(self, request: EndpointRequest) -> Any:
+        """The connection's HTTP endpoints (those that need no session of their own)."""
+        scope_endpoint(request, "session")
+        return self._connection._endpoint(request)
 
     def _call(self, request: Request) -> Any:
         if self._closed:
@@ -174,6 +193,11 @@ class BlockingTransaction(BlockingSurrealMethods):
     def __repr__(self) -> str:
         return f"<BlockingTransaction {self._state.id} {self._state.ended or 'open'}>"
 
+    def _endpoint(self, request: EndpointRequest) -> Any:
+        """The connection's HTTP endpoints (those that need no session of their own)."""
+        scope_endpoint(request, "transaction")
+        return self._connection._endpoint(request)
+
     def _call(self, request: Request) -> Any:
         txn = self._state.require_open()
         check_supported(request, self._connection.transport_kind)
@@ -232,6 +256,9 @@ class AsyncScopes(ABC):
     @abstractmethod
     async def _call(self, request: Request) -> Any: ...
 
+    @abstractmethod
+    async def _endpoint(self, request: EndpointRequest) -> Any: ...
+
     @property
     @abstractmethod
     def transport_kind(self) -> TransportKind: ...
@@ -273,6 +300,11 @@ class AsyncSession(AsyncSurrealMethods, AsyncLiveQueries):
             await self._connection._call(Request("attach", [], session=self.id))
             self._attached = True
         return self.id
+
+    async def _endpoint(self, request: EndpointRequest) -> Any:
+        """The connection's HTTP endpoints (those that need no session of their own)."""
+        scope_endpoint(request, "session")
+        return await self._connection._endpoint(request)
 
     async def _call(self, request: Request) -> Any:
         if self._closed:
@@ -365,6 +397,11 @@ class AsyncTransaction(AsyncSurrealMethods):
                 raise SurrealError(f"begin returned {result!r} instead of a transaction id")
             self._state.id = result
         return self
+
+    async def _endpoint(self, request: EndpointRequest) -> Any:
+        """The connection's HTTP endpoints (those that need no session of their own)."""
+        scope_endpoint(request, "transaction")
+        return await self._connection._endpoint(request)
 
     async def _call(self, request: Request) -> Any:
         txn = self._state.require_open()

@@ -276,6 +276,10 @@ def test_rerun_after_a_schema_change(
     output = tmp_path / "models.py"
     assert run_cli(server.ws_url, database_name, "-o", str(output)).returncode == 0
     before = output.read_bytes()
+    fresh = run_cli(server.ws_url, database_name, "-o", str(output), "--check")
+    assert fresh.returncode == 0, fresh.stderr
+    assert fresh.stdout == ""
+    assert fresh.stderr.strip() == f"up to date: {output} (tables: company, person, works_at)"
 
     schema_db.query(
         "DEFINE FIELD email ON person TYPE option<string>;"
@@ -283,6 +287,15 @@ def test_rerun_after_a_schema_change(
         "DEFINE FIELD OVERWRITE age ON person TYPE float;"
         "DEFINE TABLE tag SCHEMAFULL; DEFINE FIELD label ON tag TYPE string;"
     )
+    # --check (what a project's CI runs) fails, prints the diff and writes nothing.
+    stale = run_cli(server.ws_url, database_name, "-o", str(output), "--check")
+    assert stale.returncode == 1, stale.stderr
+    assert "out of date" in stale.stderr and "rerun without --check" in stale.stderr
+    assert f"--- {output} (committed)" in stale.stdout
+    assert "\n-    age: int\n" in stale.stdout and "\n+    age: float\n" in stale.stdout
+    assert "\n+class Tag(msgspec.Struct, kw_only=True):\n" in stale.stdout
+    assert output.read_bytes() == before
+
     changed = run_cli(server.ws_url, database_name, "-o", str(output))
     assert changed.returncode == 0, changed.stderr
     assert changed.stderr.strip() == f"wrote {output} (tables: company, person, tag, works_at)"
@@ -314,6 +327,13 @@ def test_rerun_after_a_schema_change(
     assert again.stderr.strip() == f"unchanged: {output} (tables: company, person, tag, works_at)"
     assert output.read_bytes() == after
     assert output.stat().st_mtime_ns == modified
+    assert run_cli(server.ws_url, database_name, "-o", str(output), "--check").returncode == 0
+
+    # --check without a file to compare with is a usage error; a missing file is out of date.
+    assert run_cli(server.ws_url, database_name, "--check").returncode == 2
+    missing = run_cli(server.ws_url, database_name, "-o", str(tmp_path / "no.py"), "--check")
+    assert missing.returncode == 1 and "+class Tag(" in missing.stdout
+    assert not (tmp_path / "no.py").exists()
 
 
 def test_only_some_tables_to_stdout(

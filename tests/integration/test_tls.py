@@ -9,6 +9,7 @@ engine's gateway, so both wss:// and https:// reach the real server.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import ipaddress
 import ssl
 import subprocess
@@ -317,3 +318,22 @@ def test_http2_is_negotiated_over_tls(
     finally:
         front.terminate()
         front.wait(10)
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_http_endpoints_use_the_connections_tls_settings(
+    tls_proxy: FaultProxy, authorities: dict[str, Authority], server: ServerInfo, scheme: str
+) -> None:
+    """wss:// asks https:// for health() and export(), trusting what the connection trusts."""
+    with Surreal(tls_proxy.url(scheme), timeout=WAIT, ssl=authorities["good"].ca_file) as db:
+        db.health()
+        db.signin({"username": server.username, "password": server.password})
+        db.use("test", f"tls_export_{scheme}")
+        db.query("CREATE item:1")
+        dump = io.BytesIO()
+        db.export(dump)
+        assert b"item:1" in dump.getvalue()
+    untrusting = Surreal(tls_proxy.url(scheme), timeout=WAIT)
+    with pytest.raises(SurrealConnectionError, match="CERTIFICATE_VERIFY_FAILED"):
+        untrusting.health()
+    untrusting.close()

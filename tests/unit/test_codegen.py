@@ -117,6 +117,17 @@ def test_golden_output_covers_every_shape(fixture_rendered: dict[str, str]) -> N
     )
     assert "await self._call(request)" in fixture_rendered["asyncio_methods.py"]
     assert "await" not in blocking
+    assert (
+        'return _endpoints.EndpointRequest("health", "GET", "/health", authenticated=False)'
+        in requests
+    )
+    assert 'arguments={"dest": dest, "options": options, "progress": progress}' in requests
+    assert "return _endpoints.byte_count(self._endpoint(request))" in blocking
+    assert '"export": MethodInfo(' in fixture_rendered["registry.py"]
+    assert (
+        'raise UnsupportedFeatureError.for_method("export", "embedded")'
+        in (fixture_rendered["blocking.py"])
+    )
 
 
 def test_golden_expected_passes_mypy_strict() -> None:
@@ -687,3 +698,54 @@ def test_subscribe_live_is_unsupported_over_http() -> None:
     connection = connections.BlockingHttpSurrealConnection("http://127.0.0.1:1")
     with pytest.raises(UnsupportedFeatureError, match="ws://"):
         connection.subscribe_live(uuid.uuid4())
+
+
+VALID_HEALTH = """
+[endpoints.health]
+doc = "Check the server."
+http_method = "GET"
+path = "/health"
+transports = ["ws", "http"]
+result = "None"
+reply = "nothing"
+"""
+
+
+def endpoint_error(tmp_path: Path, http: str) -> str:
+    """The SchemaError of an http.toml next to a valid rpc.toml."""
+    directory = write_schema(tmp_path / "schema", VALID_SELECT)
+    (directory / "http.toml").write_text(http, encoding="utf-8")
+    with pytest.raises(SchemaError) as caught:
+        load_schema(directory)
+    return str(caught.value)
+
+
+def test_endpoints_are_read_from_http_toml(tmp_path: Path) -> None:
+    directory = write_schema(tmp_path, VALID_SELECT)
+    (directory / "http.toml").write_text(VALID_HEALTH, encoding="utf-8")
+    schema = load_schema(directory)
+    assert schema.endpoints["health"].path == "/health"
+    rendered = render_all(schema)
+    assert "def health(self) -> None:" in rendered["blocking_methods.py"]
+    assert "async def _endpoint(self" in rendered["asyncio_methods.py"]
+    assert '"health": MethodInfo(' in rendered["registry.py"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "mentions"),
+    [
+        pytest.param("[endpoints.health]", "[endpoints.select]", "rpc.toml has", id="clash"),
+        pytest.param('path = "/health"', 'path = "health"', "'path'", id="relative-path"),
+        pytest.param('reply = "nothing"', 'reply = "text"', "'reply'", id="unknown-reply"),
+        pytest.param('"GET"', '"PUT"', "'http_method'", id="http-method"),
+        pytest.param('result = "None"', 'result = "Nope"', "'result'", id="unknown-result"),
+        pytest.param('doc = "Check the server."', 'doc = " "', "'doc'", id="empty-doc"),
+    ],
+)
+def test_invalid_endpoint_names_endpoint_and_field(
+    tmp_path: Path, old: str, new: str, mentions: str
+) -> None:
+    assert old in VALID_HEALTH
+    message = endpoint_error(tmp_path, VALID_HEALTH.replace(old, new, 1))
+    assert message.startswith("http.toml")
+    assert mentions in message

@@ -14,9 +14,18 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar, cast, overload
 from uuid import UUID
 
-from surrealdb import _into, _params, _replies
+from surrealdb import _endpoints, _into, _params, _replies
 from surrealdb._generated import requests as _requests
-from surrealdb.api_types import QueryResult, Record, RecordContent, Resource, Tokens
+from surrealdb.api_types import (
+    DumpFile,
+    ExportOptions,
+    Progress,
+    QueryResult,
+    Record,
+    RecordContent,
+    Resource,
+    Tokens,
+)
 from surrealdb.errors import ServerError
 from surrealdb.protocol import Request
 from surrealdb.values import RecordID, Table
@@ -27,11 +36,15 @@ _T = TypeVar("_T")
 
 
 class AsyncSurrealMethods(ABC):
-    """The SurrealDB RPC methods (asyncio), generated from schema/rpc.toml."""
+    """The SurrealDB RPC methods and HTTP endpoints (asyncio), generated from schema/."""
 
     @abstractmethod
     async def _call(self, request: Request) -> Any:
         """Send one request and return its result, or raise its error."""
+
+    @abstractmethod
+    async def _endpoint(self, request: _endpoints.EndpointRequest) -> Any:
+        """Make one request of the server's HTTP endpoints beyond `/rpc`; return its result."""
 
     async def ping(self) -> None:
         """Check that the server answers (a keep-alive).
@@ -1058,3 +1071,70 @@ class AsyncSurrealMethods(ABC):
             )
         request = _requests.cancel(transaction_id)
         return _replies.nothing(await self._call(request), request)
+
+    async def health(self) -> None:
+        """Check that the server and its storage engine are healthy (`GET /health`).
+
+        Returns None when they are; raises `ServerError` (HTTP 500) when the server answers that
+        its storage is failing, and `SurrealConnectionError` when it cannot be reached. Over
+        WebSocket it asks the same host's HTTP endpoint; on the embedded engine, which runs in
+        this process, it checks that the engine answers.
+
+        Transports: WebSocket, HTTP, embedded.
+        """
+        request = _requests.health()
+        return _endpoints.nothing(await self._endpoint(request))
+
+    async def status(self) -> None:
+        """Check that the server is up and answering HTTP requests (`GET /status`).
+
+        Unlike `health()` it does not check the storage engine. Returns None; raises
+        `SurrealConnectionError` when the server cannot be reached, `ServerError` on any other
+        answer than HTTP 200. On the embedded engine it checks that the engine answers.
+
+        Transports: WebSocket, HTTP, embedded.
+        """
+        request = _requests.status()
+        return _endpoints.nothing(await self._endpoint(request))
+
+    async def export(
+        self, dest: DumpFile, options: ExportOptions | None = None, progress: Progress | None = None
+    ) -> int:
+        """Export the current namespace and database as a SurrealQL script (`POST /export`).
+
+        The dump is streamed to `dest` as the server sends it, never held whole in memory;
+        returns the number of bytes written. Runs as the connection's own session: its namespace
+        and database, signed in as a user the server lets view the database. Over WebSocket it
+        asks the same host's HTTP endpoint with the connection's token. The embedded engine has
+        no export.
+
+        Args:
+            dest: A file path (created or truncated; removed again if the export fails) or a
+                writable binary stream.
+            options: What to export, as the server's export options; None: the server's
+                defaults.
+            progress: Called with the bytes written so far after each chunk (asyncio: in the
+                worker thread).
+
+        Transports: WebSocket, HTTP.
+        """
+        request = _requests.export(dest, options, progress)
+        return _endpoints.byte_count(await self._endpoint(request))
+
+    async def import_(self, src: DumpFile, progress: Progress | None = None) -> int:
+        """Run a SurrealQL script, such as one `export()` wrote, on the server (`POST /import`).
+
+        The script is streamed from `src`, never read whole into memory; returns the number of
+        bytes sent. Runs as the connection's own session: its namespace and database, signed in
+        as a user the server lets edit. Over WebSocket it asks the same host's HTTP endpoint
+        with the connection's token. The embedded engine has no import.
+
+        Args:
+            src: A file path or a readable binary stream.
+            progress: Called with the bytes sent so far after each chunk (asyncio: in the worker
+                thread).
+
+        Transports: WebSocket, HTTP.
+        """
+        request = _requests.import_(src, progress)
+        return _endpoints.byte_count(await self._endpoint(request))

@@ -10,6 +10,7 @@ from uuid import UUID
 
 from surrealdb import _params
 from surrealdb._generated.blocking_methods import BlockingSurrealMethods
+from surrealdb.api_types import DumpFile, ExportOptions, Progress
 from surrealdb.errors import UnsupportedFeatureError
 from surrealdb.scopes import BlockingScopes
 from surrealdb.transports.base import BlockingRpcClient
@@ -150,3 +151,13 @@ class BlockingEmbeddedSurrealConnection(BlockingEmbeddedTransport, BlockingSurre
     ) -> None:
         """Not available over the embedded engine; available over WebSocket."""
         raise UnsupportedFeatureError.for_method("cancel", "embedded")
+
+    def export(
+        self, dest: DumpFile, options: ExportOptions | None = None, progress: Progress | None = None
+    ) -> int:
+        """Not available over the embedded engine; available over WebSocket and HTTP."""
+        raise UnsupportedFeatureError.for_method("export", "embedded")
+
+    def import_(self, src: DumpFile, progress: Progress | None = None) -> int:
+        """Not available over the embedded engine; available over WebSocket and HTTP."""
+        raise UnsupportedFeatureError.for_method("import_", "embedded")

@@ -403,6 +403,50 @@ METHODS: dict[str, MethodInfo] = {
     ),
 }
 
+ENDPOINTS: dict[str, MethodInfo] = {
+    "health": MethodInfo(
+        "health",
+        "GET /health",
+        frozenset(["ws", "http", "embedded"]),
+        (),
+        None,
+        {},
+    ),
+    "status": MethodInfo(
+        "status",
+        "GET /status",
+        frozenset(["ws", "http", "embedded"]),
+        (),
+        None,
+        {},
+    ),
+    "export": MethodInfo(
+        "export",
+        "POST /export",
+        frozenset(["ws", "http"]),
+        (
+            "dest",
+            "options",
+            "progress",
+        ),
+        None,
+        {},
+    ),
+    "import_": MethodInfo(
+        "import_",
+        "POST /import",
+        frozenset(["ws", "http"]),
+        (
+            "src",
+            "progress",
+        ),
+        None,
+        {},
+    ),
+}
+"""The server's HTTP endpoints beyond `/rpc` (schema/http.toml), as methods: `wire` is the
+HTTP method and path."""
+
 TRANSPORTS_BY_WIRE: dict[str, frozenset[Transport]] = {
     "ping": frozenset(["ws", "http", "embedded"]),
     "version": frozenset(["ws", "http", "embedded"]),

@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
-from surrealdb import _params
-from surrealdb.api_types import RecordContent, Resource, Tokens
+from surrealdb import _endpoints, _params
+from surrealdb.api_types import DumpFile, ExportOptions, Progress, RecordContent, Resource, Tokens
 from surrealdb.protocol import Request
 from surrealdb.values import RecordID, Table
 
@@ -247,3 +247,37 @@ def commit(transaction_id: UUID) -> Request:
 def cancel(transaction_id: UUID) -> Request:
     """Build the `cancel` request of `cancel()`."""
     return Request("cancel", [_params.uuid_value(transaction_id)])
+
+
+def health() -> _endpoints.EndpointRequest:
+    """Build the `GET /health` request of `health()`."""
+    return _endpoints.EndpointRequest("health", "GET", "/health", authenticated=False)
+
+
+def status() -> _endpoints.EndpointRequest:
+    """Build the `GET /status` request of `status()`."""
+    return _endpoints.EndpointRequest("status", "GET", "/status", authenticated=False)
+
+
+def export(
+    dest: DumpFile, options: ExportOptions | None = None, progress: Progress | None = None
+) -> _endpoints.EndpointRequest:
+    """Build the `POST /export` request of `export()`."""
+    return _endpoints.EndpointRequest(
+        "export",
+        "POST",
+        "/export",
+        authenticated=True,
+        arguments={"dest": dest, "options": options, "progress": progress},
+    )
+
+
+def import_(src: DumpFile, progress: Progress | None = None) -> _endpoints.EndpointRequest:
+    """Build the `POST /import` request of `import_()`."""
+    return _endpoints.EndpointRequest(
+        "import_",
+        "POST",
+        "/import",
+        authenticated=True,
+        arguments={"src": src, "progress": progress},
+    )

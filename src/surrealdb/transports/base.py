@@ -9,6 +9,8 @@ connection is made, before anything touches the network.
 
 from __future__ import annotations
 
+import asyncio
+import http.client
 import logging
 import math
 import os
@@ -20,6 +22,7 @@ from contextvars import ContextVar
 from types import TracebackType
 from typing import Any, Self, TypeAlias
 
+from surrealdb import _endpoints
 from surrealdb.errors import (
     InvalidArgumentError,
     InvalidArgumentTypeError,
@@ -207,6 +210,24 @@ class _ClientOptions:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} url={self._url.display!r}>"
 
+    def _endpoint_names(self) -> tuple[str | None, str | None]:
+        """The namespace and database of the connection's own session, as the client knows
+        them, for the HTTP endpoints that need them (none by default)."""
+        return None, None
+
+    def _endpoint_target(self) -> _endpoints.EndpointTarget:
+        """Where this connection's HTTP endpoint requests go, with its session's state."""
+        namespace, database = self._endpoint_names()
+        return _endpoints.EndpointTarget(
+            _endpoints.http_base(self._url),
+            ssl=self._ssl,
+            connect_timeout=self._connect_timeout,
+            timeout=self._call_timeout.get(),
+            namespace=namespace,
+            database=database,
+            token=self.token,
+        )
+
     def _check_connect_url(self, url: str) -> None:
         """`connect(url)`: the URL must name the endpoint this connection was made for.
 
@@ -271,6 +292,12 @@ class BlockingRpcClient(_ClientOptions, BlockingLiveQueries, ABC):
     def _call(self, request: Request) -> Any:
         """Send one request and return its result, or raise its error."""
 
+    def _endpoint(self, request: _endpoints.EndpointRequest) -> Any:
+        """Make a request of the server's HTTP endpoints (on its own HTTP connection)."""
+        if self.is_closed:
+            raise SurrealConnectionError(f"the connection to {self.url} is closed")
+        return _endpoints.send(self._endpoint_target(), request)
+
     @abstractmethod
     def connect(self, url: str | None = None) -> Self:
         """Connect now instead of at the first call; returns the connection.
@@ -305,6 +332,21 @@ class AsyncRpcClient(_ClientOptions, AsyncLiveQueries, ABC):
     @abstractmethod
     async def _call(self, request: Request) -> Any:
         """Send one request and return its result, or raise its error."""
+
+    async def _endpoint(self, request: _endpoints.EndpointRequest) -> Any:
+        """Make a request of the server's HTTP endpoints, in a worker thread (on its own HTTP
+        connection); cancelling the call breaks off the transfer."""
+        if self.is_closed:
+            raise SurrealConnectionError(f"the connection to {self.url} is closed")
+        opened: list[http.client.HTTPConnection] = []
+        try:
+            return await asyncio.to_thread(
+                _endpoints.send, self._endpoint_target(), request, opened.append
+            )
+        except asyncio.CancelledError:  # the thread cannot be cancelled: its transfer is cut
+            for connection in opened:
+                _endpoints.abort(connection)
+            raise
 
     @abstractmethod
     async def connect(self, url: str | None = None) -> Self:

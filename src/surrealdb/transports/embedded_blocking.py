@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 from typing import Any, Self
 
-from surrealdb.errors import ProtocolError, SurrealConnectionError
+from surrealdb._endpoints import EndpointRequest
+from surrealdb.errors import ProtocolError, SurrealConnectionError, UnsupportedFeatureError
 from surrealdb.protocol import Request, decode_body, encode_envelope
 from surrealdb.reconnect import TOKEN_METHODS, ReconnectPolicy, SessionReplay
 from surrealdb.transports.base import (
@@ -85,6 +86,14 @@ class BlockingEmbeddedTransport(BlockingRpcClient):
         """The access token the connection's own session is signed in with (None: signed
         out); read-only, never in the repr."""
         return self._auth.token
+
+    def _endpoint(self, request: EndpointRequest) -> Any:
+        """The HTTP endpoints the engine answers in-process: `health()` and `status()` check
+        that it answers (the generated classes refuse the others on this transport)."""
+        if request.path not in ("/health", "/status"):
+            raise UnsupportedFeatureError.for_method(request.name, "embedded")
+        self._call(Request("ping", []))
+        return None
 
     def _call(self, request: Request) -> Any:
         engine = self._engine or self._open_engine()

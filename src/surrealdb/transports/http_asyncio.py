@@ -197,6 +197,10 @@ class AsyncHttpTransport(AsyncRpcClient):
         """Whether `close()` was called (HTTP requests are independent: nothing else closes)."""
         return self._closed
 
+    def _endpoint_names(self) -> tuple[str | None, str | None]:
+        """The namespace and database sent as headers (for the HTTP endpoints too)."""
+        return self._state.namespace, self._state.database
+
     @property
     def http_engine(self) -> Literal["fast", "httpx"]:
         """How requests go out: "fast" (this client's own keep-alive sockets) or "httpx"

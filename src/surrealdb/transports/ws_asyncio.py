@@ -435,6 +435,10 @@ class AsyncWsTransport(AsyncRpcClient):
             return None
         return self._socket
 
+    def _endpoint_names(self) -> tuple[str | None, str | None]:
+        """The namespace and database the connection's own session uses (after `use`)."""
+        return self._replay.namespace, self._replay.database
+
     @property
     def token(self) -> str | None:
         """The access token the connection's own session is signed in with (None: signed

@@ -13,9 +13,9 @@ from abc import ABC, abstractmethod
 from typing import Any, TypeVar, cast, overload
 from uuid import UUID
 
-from surrealdb import _params, _replies
+from surrealdb import _endpoints, _params, _replies
 from surrealdb._generated import requests as _requests
-from surrealdb.api_types import Record, Resource, Tokens
+from surrealdb.api_types import DumpFile, ExportOptions, Progress, Record, Resource, Tokens
 from surrealdb.protocol import Request
 from surrealdb.values import RecordID, Table
 
@@ -25,11 +25,15 @@ _T = TypeVar("_T")
 
 
 class AsyncSurrealMethods(ABC):
-    """The SurrealDB RPC methods (asyncio), generated from schema/rpc.toml."""
+    """The SurrealDB RPC methods and HTTP endpoints (asyncio), generated from schema/."""
 
     @abstractmethod
     async def _call(self, request: Request) -> Any:
         """Send one request and return its result, or raise its error."""
+
+    @abstractmethod
+    async def _endpoint(self, request: _endpoints.EndpointRequest) -> Any:
+        """Make one request of the server's HTTP endpoints beyond `/rpc`; return its result."""
 
     async def ping(self) -> None:
         """Check that the server answers (a keep-alive).
@@ -107,3 +111,26 @@ class AsyncSurrealMethods(ABC):
         """
         request = _requests.attach(session_id)
         return _replies.session_id(await self._call(request), request)
+
+    async def health(self) -> None:
+        """Check the server.
+
+        Transports: WebSocket, HTTP, embedded.
+        """
+        request = _requests.health()
+        return _endpoints.nothing(await self._endpoint(request))
+
+    async def export(
+        self, dest: DumpFile, options: ExportOptions | None = None, progress: Progress | None = None
+    ) -> int:
+        """Export the database.
+
+        Args:
+            dest: Where the dump goes.
+            options: What to export.
+            progress: Told the bytes so far.
+
+        Transports: WebSocket, HTTP.
+        """
+        request = _requests.export(dest, options, progress)
+        return _endpoints.byte_count(await self._endpoint(request))

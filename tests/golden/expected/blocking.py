@@ -8,6 +8,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from surrealdb._generated.blocking_methods import BlockingSurrealMethods
+from surrealdb.api_types import DumpFile, ExportOptions, Progress
 from surrealdb.errors import UnsupportedFeatureError
 from surrealdb.scopes import BlockingScopes
 from surrealdb.transports.base import BlockingRpcClient
@@ -50,3 +51,9 @@ class BlockingEmbeddedSurrealConnection(BlockingEmbeddedTransport, BlockingSurre
     def live(self, table: Table | str, diff: bool = False) -> UUID:
         """Not available over the embedded engine; available over WebSocket."""
         raise UnsupportedFeatureError.for_method("live", "embedded")
+
+    def export(
+        self, dest: DumpFile, options: ExportOptions | None = None, progress: Progress | None = None
+    ) -> int:
+        """Not available over the embedded engine; available over WebSocket and HTTP."""
+        raise UnsupportedFeatureError.for_method("export", "embedded")

@@ -70,6 +70,31 @@ METHODS: dict[str, MethodInfo] = {
     ),
 }
 
+ENDPOINTS: dict[str, MethodInfo] = {
+    "health": MethodInfo(
+        "health",
+        "GET /health",
+        frozenset(["ws", "http", "embedded"]),
+        (),
+        None,
+        {},
+    ),
+    "export": MethodInfo(
+        "export",
+        "POST /export",
+        frozenset(["ws", "http"]),
+        (
+            "dest",
+            "options",
+            "progress",
+        ),
+        None,
+        {},
+    ),
+}
+"""The server's HTTP endpoints beyond `/rpc` (schema/http.toml), as methods: `wire` is the
+HTTP method and path."""
+
 TRANSPORTS_BY_WIRE: dict[str, frozenset[Transport]] = {
     "ping": frozenset(["ws", "http", "embedded"]),
     "live": frozenset(["ws"]),

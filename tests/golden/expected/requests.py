@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from surrealdb import _params
-from surrealdb.api_types import Resource, Tokens
+from surrealdb import _endpoints, _params
+from surrealdb.api_types import DumpFile, ExportOptions, Progress, Resource, Tokens
 from surrealdb.protocol import Request
 from surrealdb.values import Table
 
@@ -41,3 +41,21 @@ def select(what: Resource) -> Request:
 def attach(session_id: UUID | None = None) -> Request:
     """Build the `attach` request of `attach()`."""
     return Request("attach", [], session=_params.new_session_id(session_id))
+
+
+def health() -> _endpoints.EndpointRequest:
+    """Build the `GET /health` request of `health()`."""
+    return _endpoints.EndpointRequest("health", "GET", "/health", authenticated=False)
+
+
+def export(
+    dest: DumpFile, options: ExportOptions | None = None, progress: Progress | None = None
+) -> _endpoints.EndpointRequest:
+    """Build the `POST /export` request of `export()`."""
+    return _endpoints.EndpointRequest(
+        "export",
+        "POST",
+        "/export",
+        authenticated=True,
+        arguments={"dest": dest, "options": options, "progress": progress},
+    )
