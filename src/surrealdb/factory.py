@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from surrealdb.connections import (
     AsyncEmbeddedSurrealConnection,
@@ -25,6 +25,9 @@ from surrealdb.transports.base import (
 from surrealdb.transports.http_wire import DEFAULT_MAX_REPLY_SIZE, check_reply_size
 from surrealdb.url import TransportKind, parse_url
 
+if TYPE_CHECKING:
+    import httpx
+
 _BLOCKING: dict[str, type[BlockingSurrealConnection]] = {
     "ws": BlockingWsSurrealConnection,
     "http": BlockingHttpSurrealConnection,
@@ -46,6 +49,8 @@ def Surreal(
     keepalive_interval: float | None = DEFAULT_KEEPALIVE_INTERVAL,
     ssl: SSLOption = None,
     max_reply_size: int = DEFAULT_MAX_REPLY_SIZE,
+    http_client: httpx.Client | None = None,
+    http2: bool = False,
 ) -> BlockingSurrealConnection:
     """A blocking connection: WebSocket for ws:// and wss://, HTTP for http:// and https://,
     the embedded engine for mem://, memory, surrealkv://PATH and file://PATH.
@@ -66,8 +71,15 @@ def Surreal(
         max_reply_size: http:// and https://: the most bytes a reply may take (128 MiB, the
             WebSocket limit, by default); a longer one raises `PayloadTooLargeError` before
             it is read.
+        http_client: http:// and https://: an `httpx.Client` (`httpx.AsyncClient` for
+            `AsyncSurreal`) that sends every request: its proxies, event hooks, headers,
+            transport (`httpx.MockTransport` in tests). The caller owns it: closing the
+            connection leaves it open.
+        http2: http:// and https://: send through httpx with HTTP/2 (needs the `http2`
+            extra, `h2`). A URL that `HTTP_PROXY` / `HTTPS_PROXY` / `ALL_PROXY` name a proxy
+            for (and `NO_PROXY` does not exempt) goes through httpx too.
 
-    See docs/reliability.md.
+    See docs/reliability.md and docs/http.md.
     """
     kind = parse_url(url).kind
     cls = _BLOCKING[kind]
@@ -78,7 +90,7 @@ def Surreal(
         reconnect=reconnect,
         keepalive_interval=keepalive_interval,
         ssl=ssl,
-        **_http_options(kind, max_reply_size),
+        **_http_options(kind, max_reply_size, http_client, http2),
     )
 
 
@@ -91,6 +103,8 @@ def AsyncSurreal(
     keepalive_interval: float | None = DEFAULT_KEEPALIVE_INTERVAL,
     ssl: SSLOption = None,
     max_reply_size: int = DEFAULT_MAX_REPLY_SIZE,
+    http_client: httpx.AsyncClient | None = None,
+    http2: bool = False,
 ) -> AsyncSurrealConnection:
     """An asyncio connection, picked from the URL's scheme, with the options of `Surreal`."""
     kind = parse_url(url).kind
@@ -102,16 +116,20 @@ def AsyncSurreal(
         reconnect=reconnect,
         keepalive_interval=keepalive_interval,
         ssl=ssl,
-        **_http_options(kind, max_reply_size),
+        **_http_options(kind, max_reply_size, http_client, http2),
     )
 
 
-def _http_options(kind: TransportKind, max_reply_size: object) -> dict[str, Any]:
+def _http_options(
+    kind: TransportKind, max_reply_size: object, http_client: object, http2: bool
+) -> dict[str, Any]:
     """The options only the HTTP classes take; elsewhere, `max_reply_size` only at its default
     (WebSocket messages have the server's fixed limit, and the embedded engine has none)."""
     size = check_reply_size(max_reply_size)
     if kind == "http":
-        return {"max_reply_size": size}
+        return {"max_reply_size": size, "http_client": http_client, "http2": http2}
+    if http_client is not None or http2:
+        raise InvalidURLError("http_client= and http2= apply to http:// and https:// URLs only")
     if size != DEFAULT_MAX_REPLY_SIZE:
         raise InvalidURLError(
             "max_reply_size= applies to http:// and https:// URLs only: a WebSocket message"

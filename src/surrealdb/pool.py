@@ -26,7 +26,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager, suppress
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from surrealdb.connections import AsyncSurrealConnection, BlockingSurrealConnection
 from surrealdb.errors import (
@@ -47,6 +47,9 @@ from surrealdb.transports.base import (
     logger,
 )
 from surrealdb.url import parse_url
+
+if TYPE_CHECKING:
+    import httpx
 
 DEFAULT_POOL_SIZE = 4
 """Connections a pool makes at most, unless told otherwise."""
@@ -147,8 +150,9 @@ class SurrealPool(_PoolSettings):
         setup: called with each new connection after sign-in and `use` (e.g. to `let`).
         acquire_timeout: seconds `acquire()` waits for a free connection (None: no limit).
         drain_timeout: seconds `close()` waits for borrowed connections to come back.
-        timeout, connect_timeout, reconnect, keepalive_interval, ssl: each connection's
-            options, as for `Surreal`.
+        timeout, connect_timeout, reconnect, keepalive_interval, ssl, http_client, http2:
+            each connection's options, as for `Surreal` (the connections share one
+            `http_client`, which stays the caller's: closing the pool leaves it open).
     """
 
     def __init__(
@@ -167,6 +171,8 @@ class SurrealPool(_PoolSettings):
         reconnect: bool | ReconnectPolicy = True,
         keepalive_interval: float | None = DEFAULT_KEEPALIVE_INTERVAL,
         ssl: SSLOption = None,
+        http_client: httpx.Client | None = None,
+        http2: bool = False,
     ) -> None:
         super().__init__(url, size, signin, namespace, database, acquire_timeout, drain_timeout)
         self._setup = setup
@@ -177,6 +183,8 @@ class SurrealPool(_PoolSettings):
             reconnect=reconnect,
             keepalive_interval=keepalive_interval,
             ssl=ssl,
+            http_client=http_client,
+            http2=http2,
         )
         self._connect()  # the options are checked now, not at the first acquire
         self._idle: deque[BlockingSurrealConnection] = deque()
@@ -331,6 +339,8 @@ class AsyncSurrealPool(_PoolSettings):
         reconnect: bool | ReconnectPolicy = True,
         keepalive_interval: float | None = DEFAULT_KEEPALIVE_INTERVAL,
         ssl: SSLOption = None,
+        http_client: httpx.AsyncClient | None = None,
+        http2: bool = False,
     ) -> None:
         super().__init__(url, size, signin, namespace, database, acquire_timeout, drain_timeout)
         self._setup = setup
@@ -341,6 +351,8 @@ class AsyncSurrealPool(_PoolSettings):
             reconnect=reconnect,
             keepalive_interval=keepalive_interval,
             ssl=ssl,
+            http_client=http_client,
+            http2=http2,
         )
         self._connect()  # the options are checked now, not at the first acquire
         self._idle: deque[AsyncSurrealConnection] = deque()

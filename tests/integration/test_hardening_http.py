@@ -29,6 +29,8 @@ from surrealdb.transports.http_wire import DEFAULT_MAX_REPLY_SIZE
 from tests.conftest import url_for
 from tests.server import ServerInfo
 
+pytestmark = pytest.mark.usefixtures("http_engine")  # each test on both HTTP engines
+
 WAIT = 10.0
 """The bound on every wait: a bug fails the test instead of hanging it."""
 

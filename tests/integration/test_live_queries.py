@@ -486,7 +486,7 @@ def until(predicate: Callable[[], bool], timeout: float = WAIT) -> bool:
 # HTTP and the embedded engine: a clear error naming ws://
 # --------------------------------------------------------------------------------------------
 
-not_ws = pytest.mark.parametrize("transport", ["http", "embedded"], indirect=True)
+not_ws = pytest.mark.parametrize("transport", ["http", "httpx", "embedded"], indirect=True)
 
 
 @not_ws

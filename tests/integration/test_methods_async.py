@@ -59,8 +59,8 @@ from tests.integration.test_methods_blocking import (
 from tests.server import ServerInfo
 
 ws_only = pytest.mark.parametrize("transport", ["ws"], indirect=True)
-not_ws = pytest.mark.parametrize("transport", ["http", "embedded"], indirect=True)
-server_only = pytest.mark.parametrize("transport", ["ws", "http"], indirect=True)
+not_ws = pytest.mark.parametrize("transport", ["http", "httpx", "embedded"], indirect=True)
+server_only = pytest.mark.parametrize("transport", ["ws", "http", "httpx"], indirect=True)
 
 
 async def root_credentials(

@@ -254,8 +254,8 @@ class ThreadResult:
 
 
 ws_only = pytest.mark.parametrize("transport", ["ws"], indirect=True)
-not_ws = pytest.mark.parametrize("transport", ["http", "embedded"], indirect=True)
-server_only = pytest.mark.parametrize("transport", ["ws", "http"], indirect=True)
+not_ws = pytest.mark.parametrize("transport", ["http", "httpx", "embedded"], indirect=True)
+server_only = pytest.mark.parametrize("transport", ["ws", "http", "httpx"], indirect=True)
 
 
 # --------------------------------------------------------------------------------------------

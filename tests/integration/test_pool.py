@@ -11,6 +11,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import httpx
 import pytest
 
 from surrealdb import (
@@ -211,3 +212,47 @@ async def test_async_tasks_share_a_few_connections(server: ServerInfo, database_
     with pytest.raises(SurrealConnectionError, match="closed"):
         async with pool.acquire():
             pass
+
+
+def test_a_pool_shares_the_callers_httpx_client(server: ServerInfo, database_name: str) -> None:
+    """Every connection of the pool sends through the one client given; it stays open."""
+    calls: list[str] = []
+    client = httpx.Client(event_hooks={"request": [lambda request: calls.append("call")]})
+    with SurrealPool(
+        server.http_url,
+        size=3,
+        signin=credentials(server),
+        namespace="test",
+        database=database_name,
+        http_client=client,
+    ) as pool:
+
+        def work(number: int) -> int:
+            with pool.acquire() as db:
+                result: int = db.query("RETURN $n * 2", {"n": number})
+                return result
+
+        with ThreadPoolExecutor(6) as executor:
+            assert list(executor.map(work, range(12))) == [n * 2 for n in range(12)]
+    assert len(calls) >= 12 + 1  # the queries, and at least one sign-in
+    assert not client.is_closed
+    client.close()
+
+
+async def test_an_async_pool_shares_the_callers_httpx_client(
+    server: ServerInfo, database_name: str
+) -> None:
+    async with httpx.AsyncClient() as client:
+        async with (
+            AsyncSurrealPool(
+                server.http_url,
+                size=2,
+                signin=credentials(server),
+                namespace="test",
+                database=database_name,
+                http_client=client,
+            ) as pool,
+            pool.acquire() as db,
+        ):
+            assert await db.query("RETURN 'pooled'") == "pooled"
+        assert not client.is_closed

@@ -70,8 +70,8 @@ from tests.server import ServerInfo
 pytestmark = pytest.mark.timeout(30)
 
 ws_only = pytest.mark.parametrize("transport", ["ws"], indirect=True)
-not_ws = pytest.mark.parametrize("transport", ["http", "embedded"], indirect=True)
-http_only = pytest.mark.parametrize("transport", ["http"], indirect=True)
+not_ws = pytest.mark.parametrize("transport", ["http", "httpx", "embedded"], indirect=True)
+http_only = pytest.mark.parametrize("transport", ["http", "httpx"], indirect=True)
 
 
 class Rollback(Exception):
@@ -1111,7 +1111,7 @@ async def test_async_a_closed_session_cannot_begin_a_transaction(
 def test_transactions_are_unsupported_over_http_and_embedded(
     db: BlockingSurrealConnection, server: ServerInfo, transport: str, database_name: str
 ) -> None:
-    title = {"http": "HTTP", "embedded": "the embedded engine"}[transport]
+    title = {"http": "HTTP", "httpx": "HTTP", "embedded": "the embedded engine"}[transport]
     with pytest.raises(UnsupportedFeatureError, match=f"not available over {title}") as caught:
         db.transaction()
     assert "ws://" in str(caught.value)

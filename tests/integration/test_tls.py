@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import ipaddress
 import ssl
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from surrealdb import AsyncSurreal, Surreal, SurrealConnectionError, SurrealPool
+from tests.integration.forward_proxy import ForwardProxy, forward_proxy_in
 from tests.integration.test_resilience import FaultProxy, until
 from tests.server import ServerInfo
 
@@ -233,6 +235,89 @@ def test_a_pool_over_tls(
         for _ in range(3):
             with pool.acquire() as db:
                 assert db.query("RETURN 1") == 1
+
+
+@pytest.fixture(scope="module")
+def forward_proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ForwardProxy]:
+    with forward_proxy_in(tmp_path_factory.mktemp("proxy")) as proxy:
+        yield proxy
+
+
+def test_https_proxy_tunnels_https_with_the_same_tls_settings(
+    tls_proxy: FaultProxy,
+    authorities: dict[str, Authority],
+    server: ServerInfo,
+    forward_proxy: ForwardProxy,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """HTTPS_PROXY: https:// goes through the proxy's CONNECT tunnel (httpx), and ssl= still
+    decides which certificate is trusted, end to end through the tunnel."""
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", forward_proxy.url)
+    port = tls_proxy.port
+    with pytest.raises(SurrealConnectionError, match="certificate verification failed"):
+        Surreal(tls_proxy.url("https"), timeout=WAIT).version()
+    before = len(forward_proxy.requests_to(port, "CONNECT"))
+    with Surreal(tls_proxy.url("https"), timeout=WAIT, ssl=trusting(authorities["good"])) as db:
+        db.signin({"username": server.username, "password": server.password})
+        assert db.query("RETURN 'tunnelled'") == "tunnelled"
+    assert forward_proxy.new_requests(port, before, "CONNECT")
+
+
+H2_PROXY = """
+import http2 from 'node:http2';
+import http from 'node:http';
+import fs from 'node:fs';
+
+const [key, cert, upstream] = process.argv.slice(2);
+const hop = ['connection', 'keep-alive', 'transfer-encoding'];
+const server = http2.createSecureServer(
+  {key: fs.readFileSync(key), cert: fs.readFileSync(cert), allowHTTP1: true},
+  (request, response) => {
+    console.log(`HTTP/${request.httpVersion} ${request.method} ${request.url}`);
+    const headers = Object.fromEntries(
+      Object.entries(request.headers).filter(([name]) => !name.startsWith(':')));
+    const forward = http.request(
+      {host: '127.0.0.1', port: Number(upstream), method: request.method, path: request.url,
+       headers},
+      (reply) => {
+        response.writeHead(reply.statusCode, Object.fromEntries(
+          Object.entries(reply.headers).filter(([name]) => !hop.includes(name))));
+        reply.pipe(response);
+      });
+    request.pipe(forward);
+  });
+server.listen(0, '127.0.0.1', () => console.log(`listening ${server.address().port}`));
+"""
+"""An HTTP/2 (and HTTP/1.1) TLS front for the test server, in Node's own http2 module: it
+prints the HTTP version of each request it forwards."""
+
+
+def test_http2_is_negotiated_over_tls(
+    authorities: dict[str, Authority], server: ServerInfo, tmp_path: Path
+) -> None:
+    """http2=True over https://: the requests reach the server as HTTP/2 (agreed by ALPN)."""
+    directory = authorities["good"].ca_file.parent
+    script = tmp_path / "h2_proxy.mjs"
+    script.write_text(H2_PROXY, encoding="utf-8")
+    command = ["node", str(script), str(directory / "good-key.pem")]
+    command += [str(directory / "good-cert.pem"), str(server.port)]
+    front = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert front.stdout is not None
+        first = front.stdout.readline().split()
+        assert first[0] == "listening", first
+        url = f"https://127.0.0.1:{first[1]}"
+        context = trusting(authorities["good"])
+        with Surreal(url, timeout=WAIT, ssl=context, http2=True) as db:
+            db.signin({"username": server.username, "password": server.password})
+            assert db.query("RETURN 'over HTTP/2'") == "over HTTP/2"
+        seen = [front.stdout.readline().split()[0] for _ in range(2)]
+        assert seen == ["HTTP/2.0", "HTTP/2.0"]
+    finally:
+        front.terminate()
+        front.wait(10)
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)

@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import socket
 import ssl as ssl_module
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 from surrealdb.errors import SurrealConnectionError, SurrealTimeoutError
 from surrealdb.protocol import Request, encode_envelope
@@ -45,7 +45,13 @@ from surrealdb.transports.http_wire import (
     ResponseFailed,
     check_reply_size,
     http_target,
+    uses_httpx,
 )
+
+if TYPE_CHECKING:
+    import httpx
+
+    from surrealdb.transports.http_httpx import AsyncHttpxEngine
 
 
 class _CallTimedOut(Exception):
@@ -140,6 +146,8 @@ class AsyncHttpTransport(AsyncRpcClient):
         keepalive_interval: float | None = DEFAULT_KEEPALIVE_INTERVAL,
         ssl: SSLOption = None,
         max_reply_size: int = DEFAULT_MAX_REPLY_SIZE,
+        http_client: httpx.AsyncClient | None = None,
+        http2: bool = False,
     ) -> None:
         super().__init__(
             url,
@@ -158,6 +166,20 @@ class AsyncHttpTransport(AsyncRpcClient):
         self._loop: asyncio.AbstractEventLoop | None = None
         """The event loop the pooled connections belong to."""
         self._closed = False
+        self._httpx: AsyncHttpxEngine | None = None
+        """The httpx engine, when this connection sends through httpx (else: the fast path)."""
+        if uses_httpx(self._url.endpoint, http_client, http2):
+            from surrealdb.transports.http_httpx import AsyncHttpxEngine
+
+            self._httpx = AsyncHttpxEngine(
+                self.url,
+                self._url.endpoint,
+                client=http_client,
+                http2=http2,
+                ssl=self._ssl,
+                connect_timeout=self._connect_timeout,
+                max_reply_size=self._max_reply_size,
+            )
 
     async def connect(self, url: str | None = None) -> Self:
         """Check the connection is not closed (HTTP connections open at the first request).
@@ -180,6 +202,12 @@ class AsyncHttpTransport(AsyncRpcClient):
         return self._state.namespace, self._state.database
 
     @property
+    def http_engine(self) -> Literal["fast", "httpx"]:
+        """How requests go out: "fast" (this client's own keep-alive sockets) or "httpx"
+        (`http_client=`, `http2=True`, or a proxy named by the environment; docs/http.md)."""
+        return "fast" if self._httpx is None else "httpx"
+
+    @property
     def token(self) -> str | None:
         """The token this client sends with each request (None: signed out); read-only, never
         in the repr."""
@@ -193,7 +221,11 @@ class AsyncHttpTransport(AsyncRpcClient):
         outgoing = OutgoingRequest(
             self._headers.for_state(self._state), encode_envelope(prepared, None)
         )
-        response = await self._post(outgoing, self._call_timeout.get(), request.method)
+        engine = self._httpx
+        if engine is None:
+            response = await self._post(outgoing, self._call_timeout.get(), request.method)
+        else:
+            response = await engine.post(outgoing, self._call_timeout.get(), request.method)
         result = parse_http_response(
             response.status, response.content_type, response.body, request.method
         )
@@ -327,3 +359,5 @@ class AsyncHttpTransport(AsyncRpcClient):
         self._idle.clear()
         for protocol in protocols:
             protocol.close()
+        if self._httpx is not None:
+            await self._httpx.close()  # its own client only: a caller's http_client stays open

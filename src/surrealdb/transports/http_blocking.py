@@ -11,7 +11,7 @@ import socket
 import ssl as ssl_module
 import threading
 import time
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 from surrealdb.errors import (
     AuthenticationError,
@@ -41,7 +41,13 @@ from surrealdb.transports.http_wire import (
     ResponseFailed,
     check_reply_size,
     http_target,
+    uses_httpx,
 )
+
+if TYPE_CHECKING:
+    import httpx
+
+    from surrealdb.transports.http_httpx import BlockingHttpxEngine
 
 MAX_IDLE = 16
 """Idle keep-alive connections kept for reuse; more are closed once their call is done."""
@@ -90,6 +96,8 @@ class BlockingHttpTransport(BlockingRpcClient):
         keepalive_interval: float | None = DEFAULT_KEEPALIVE_INTERVAL,
         ssl: SSLOption = None,
         max_reply_size: int = DEFAULT_MAX_REPLY_SIZE,
+        http_client: httpx.Client | None = None,
+        http2: bool = False,
     ) -> None:
         super().__init__(
             url,
@@ -107,6 +115,20 @@ class BlockingHttpTransport(BlockingRpcClient):
         self._open: set[_HttpConnection] = set()
         self._lock = threading.Lock()
         self._closed = False
+        self._httpx: BlockingHttpxEngine | None = None
+        """The httpx engine, when this connection sends through httpx (else: the fast path)."""
+        if uses_httpx(self._url.endpoint, http_client, http2):
+            from surrealdb.transports.http_httpx import BlockingHttpxEngine
+
+            self._httpx = BlockingHttpxEngine(
+                self.url,
+                self._url.endpoint,
+                client=http_client,
+                http2=http2,
+                ssl=self._ssl,
+                connect_timeout=self._connect_timeout,
+                max_reply_size=self._max_reply_size,
+            )
 
     def connect(self, url: str | None = None) -> Self:
         """Check the connection is not closed (HTTP connections open at the first request).
@@ -129,6 +151,12 @@ class BlockingHttpTransport(BlockingRpcClient):
         return self._state.namespace, self._state.database
 
     @property
+    def http_engine(self) -> Literal["fast", "httpx"]:
+        """How requests go out: "fast" (this client's own keep-alive sockets) or "httpx"
+        (`http_client=`, `http2=True`, or a proxy named by the environment; docs/http.md)."""
+        return "fast" if self._httpx is None else "httpx"
+
+    @property
     def token(self) -> str | None:
         """The token this client sends with each request (None: signed out); read-only, never
         in the repr."""
@@ -142,7 +170,11 @@ class BlockingHttpTransport(BlockingRpcClient):
         outgoing = OutgoingRequest(
             self._headers.for_state(self._state), encode_envelope(prepared, None)
         )
-        response = self._post(outgoing, self._call_timeout.get(), request.method)
+        engine = self._httpx
+        if engine is None:
+            response = self._post(outgoing, self._call_timeout.get(), request.method)
+        else:
+            response = engine.post(outgoing, self._call_timeout.get(), request.method)
         result = parse_http_response(
             response.status, response.content_type, response.body, request.method
         )
@@ -267,6 +299,8 @@ class BlockingHttpTransport(BlockingRpcClient):
             self._idle.clear()
         for connection in connections:
             connection.close()
+        if self._httpx is not None:
+            self._httpx.close()  # its own client only: a caller's http_client stays open
 
 
 def _wait_at_most(connection: _HttpConnection, deadline: float | None) -> None:

@@ -11,6 +11,7 @@ tests/unit/test_http_wire.py.
 
 from __future__ import annotations
 
+import os
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
@@ -35,6 +36,34 @@ MAX_CACHED_EVENTS = 256
 """Request events kept per session state, one per body length."""
 
 Headers = list[tuple[bytes, bytes]]
+
+
+PROXY_VARIABLES = frozenset({"http_proxy", "https_proxy", "all_proxy"})
+"""The environment variables that name a proxy (in either case), as httpx and urllib read them."""
+
+
+def uses_httpx(endpoint: str, client: object, http2: bool) -> bool:
+    """Whether a connection to `endpoint` goes through httpx rather than the fast path: the
+    caller gave an httpx client, asked for HTTP/2, or the environment names a proxy for it.
+
+    Only when a proxy variable is set at all is the environment looked at further (and
+    urllib loaded), so plain connections pay nothing for it.
+    """
+    if client is not None or http2:
+        return True
+    if not any(name.lower() in PROXY_VARIABLES for name in os.environ):
+        return False
+    import urllib.request  # only here: it is slow to import, and rarely needed
+
+    proxies = urllib.request.getproxies_environment()
+    parts = urlsplit(endpoint)
+    if not (proxies.get(parts.scheme) or proxies.get("all")):
+        return False
+    # (not in typeshed, yet public since Python 3.x and what getproxies' NO_PROXY means)
+    bypass: bool = urllib.request.proxy_bypass_environment(  # type: ignore[attr-defined]
+        parts.netloc, proxies
+    )
+    return not bypass
 
 
 def check_reply_size(value: object) -> int:
