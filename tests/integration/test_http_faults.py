@@ -467,3 +467,50 @@ async def test_calls_after_the_server_closed_idle_connections(server: ServerInfo
             await asyncio.sleep(5.6)  # past the server's `Keep-Alive: timeout=5`
             assert db.query("RETURN 2") == 2
             assert await adb.query("RETURN 2") == 2
+
+
+# --------------------------------------------------------------------------------------------
+# Redirects: refused, naming the target, never followed (a call must not run twice unseen)
+# --------------------------------------------------------------------------------------------
+
+
+def redirects(status: int, location: bytes | None) -> Script:
+    header = b"" if location is None else b"Location: " + location + b"\r\n"
+
+    def reply(number: int) -> Reply:
+        head = b"HTTP/1.1 %d Moved\r\n%sContent-Length: 0\r\n\r\n" % (status, header)
+        return Reply(head)
+
+    return reply
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirect_is_refused_naming_its_target(status: int) -> None:
+    with scripted(redirects(status, b"http://other.example:8000/rpc")) as server:
+        with Surreal(server.url, timeout=WAIT) as db, pytest.raises(ServerError) as caught:
+            db.create("person", {"name": "Ada"})
+        assert server.requests == 1  # sent once, not again to the target
+    message = str(caught.value)
+    assert f"HTTP {status}" in message and "http://other.example:8000/rpc" in message
+    assert "create()" in message and "not follow redirects" in message
+    assert caught.value.code == status
+
+
+async def test_async_a_redirect_is_refused_naming_its_target() -> None:
+    with scripted(redirects(307, b"https://user:secret@other.example/rpc")) as server:
+        async with AsyncSurreal(server.url, timeout=WAIT) as db:
+            with pytest.raises(ServerError) as caught:
+                await db.create("person", {"name": "Ada"})
+        assert server.requests == 1
+    message = str(caught.value)
+    assert "https://other.example/rpc" in message
+    assert "secret" not in message and "user" not in message.split("redirected")[1]
+
+
+def test_a_redirect_without_location_says_so() -> None:
+    with (
+        scripted(redirects(308, None)) as server,
+        Surreal(server.url, timeout=WAIT) as db,
+        pytest.raises(ServerError, match="no Location given"),
+    ):
+        db.version()

@@ -227,7 +227,11 @@ class AsyncHttpTransport(AsyncRpcClient):
         else:
             response = await engine.post(outgoing, self._call_timeout.get(), request.method)
         result = parse_http_response(
-            response.status, response.content_type, response.body, request.method
+            response.status,
+            response.content_type,
+            response.body,
+            request.method,
+            response.location,
         )
         self._state.record(request, result)
         return result

@@ -12,6 +12,7 @@ import ssl as ssl_module
 import threading
 import time
 from typing import TYPE_CHECKING, Any, Literal, Self
+from urllib.parse import urlsplit, urlunsplit
 
 from surrealdb.errors import (
     AuthenticationError,
@@ -176,7 +177,11 @@ class BlockingHttpTransport(BlockingRpcClient):
         else:
             response = engine.post(outgoing, self._call_timeout.get(), request.method)
         result = parse_http_response(
-            response.status, response.content_type, response.body, request.method
+            response.status,
+            response.content_type,
+            response.body,
+            request.method,
+            response.location,
         )
         self._state.record(request, result)
         return result
@@ -349,11 +354,27 @@ def http_failed(url: str, exc: BaseException) -> SurrealConnectionError:
 
 
 def parse_http_response(
-    status: int, content_type: str, content: bytes, method: str = "the request"
+    status: int,
+    content_type: str,
+    content: bytes,
+    method: str = "the request",
+    location: str | None = None,
 ) -> Any:
-    """The result of an HTTP `/rpc` response, or the error it carries."""
+    """The result of an HTTP `/rpc` response, or the error it carries.
+
+    Redirects are refused, naming the target: following one would send the call again, and a
+    call that is not idempotent must never run twice unseen.
+    """
     if status == 200 and content_type.startswith("application/cbor"):
         return decode_body(content)
+    if 300 <= status < 400:
+        target = _without_userinfo(location) if location else "no Location given"
+        raise ServerError(
+            f"the server redirected {method}() (HTTP {status}) to {target}: this client does"
+            " not follow redirects, so the call was not sent there; connect to that URL"
+            " instead",
+            code=status,
+        )
     text = content[:500].decode("utf-8", "replace").strip()
     if status == 413:
         raise PayloadTooLargeError(
@@ -364,3 +385,13 @@ def parse_http_response(
     if status in (401, 403):
         raise AuthenticationError(f"the server refused the credentials (HTTP {status}): {text}")
     raise ServerError(f"the server answered HTTP {status}: {text}", code=status)
+
+
+def _without_userinfo(location: str) -> str:
+    """A redirect target as it may be shown: any `user:password@` taken out."""
+    parts = urlsplit(location)
+    if parts.username is None and parts.password is None:
+        return location
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit(parts._replace(netloc=netloc))

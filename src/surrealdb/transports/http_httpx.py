@@ -105,6 +105,7 @@ class _Reading:
             self.response.status_code,
             self.response.headers.get("content-type", ""),
             b"".join(self.chunks),
+            self.response.headers.get("location"),
         )
 
 

@@ -169,12 +169,16 @@ class RequestBytes:
 class HttpResponse:
     """A complete HTTP response. Its repr shows no body: a token may be in it."""
 
-    __slots__ = ("body", "content_type", "status")
+    __slots__ = ("body", "content_type", "location", "status")
 
-    def __init__(self, status: int, content_type: str, body: bytes) -> None:
+    def __init__(
+        self, status: int, content_type: str, body: bytes, location: str | None = None
+    ) -> None:
         self.status = status
         self.content_type = content_type
         self.body = body
+        self.location = location
+        """The `Location` header of a redirect (None otherwise)."""
 
     def __repr__(self) -> str:
         return f"<HttpResponse {self.status} {self.content_type!r}: {len(self.body)} bytes>"
@@ -251,6 +255,7 @@ class HttpExchange:
         "_body_size",
         "_content_type",
         "_h11",
+        "_location",
         "_status",
         "max_body",
         "received",
@@ -261,6 +266,7 @@ class HttpExchange:
         self._h11 = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEAD_SIZE)
         self._status = 0
         self._content_type = ""
+        self._location: str | None = None
         self._body: list[bytes] = []
         self._body_size = 0
         self.max_body = max_body
@@ -328,14 +334,17 @@ class HttpExchange:
         for name, value in event.headers:
             if name == b"content-type":
                 self._content_type = value.decode("latin-1")
+            elif name == b"location":
+                self._location = value.decode("latin-1")
             elif name == b"content-length" and int(value) > self.max_body:  # h11 checked it
                 raise ReplyTooLarge(int(value), self.max_body, announced=True)
 
     def _response(self) -> HttpResponse:
         chunks = self._body
         body = bytes(chunks[0]) if len(chunks) == 1 else b"".join(chunks)
-        response = HttpResponse(self._status, self._content_type, body)
+        response = HttpResponse(self._status, self._content_type, body, self._location)
         self._status, self._content_type, self._body, self.received = 0, "", [], 0
+        self._location = None
         self._body_size = 0
         return response
 
