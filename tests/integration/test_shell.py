@@ -104,8 +104,9 @@ def test_password_without_user_is_a_usage_error() -> None:
 class Terminal:
     """A tmux session running one command, typed into and read like a screen."""
 
-    def __init__(self, command: list[str], env: dict[str, str]) -> None:
+    def __init__(self, command: list[str], env: dict[str, str], database: str) -> None:
         self.name = f"shell-test-{uuid.uuid4().hex[:8]}"
+        self.database = database
         exports = " ".join(f"{key}={value}" for key, value in env.items())
         line = " ".join(command)
         subprocess.run(
@@ -145,13 +146,21 @@ class Terminal:
         subprocess.run(["tmux", "kill-session", "-t", self.name], check=False)
 
 
-@pytest.fixture
-def terminal(tmp_path: Path) -> Iterator[Terminal]:
+@pytest.fixture(params=["mem", "surrealkv", "ws", "http"])
+def terminal(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Terminal]:
+    """The shell in a terminal, on an in-memory engine, a database file and the test server."""
     if shutil.which("tmux") is None:
         pytest.skip("tmux is not installed")
     env = {"PYTHONPATH": str(ROOT / "src"), "HOME": str(tmp_path)}
-    command = [sys.executable, "-m", "surrealdb", "sql", "mem://", "--ns", "app", "--db", "main"]
-    session = Terminal(command, env)
+    if request.param in ("ws", "http"):
+        server: ServerInfo = request.getfixturevalue("server")
+        url = server.ws_url if request.param == "ws" else server.http_url
+        env |= {"SURREALDB_USER": server.username, "SURREALDB_PASS": server.password}
+    else:
+        url = "mem://" if request.param == "mem" else f"surrealkv://{tmp_path / 'data'}"
+    database = f"main{uuid.uuid4().hex[:8]}"
+    command = [sys.executable, "-m", "surrealdb", "sql", url, "--ns", "app", "--db", database]
+    session = Terminal(command, env, database)
     try:
         session.wait_for("Ctrl-D to leave")
         yield session
@@ -160,7 +169,7 @@ def terminal(tmp_path: Path) -> Iterator[Terminal]:
 
 
 def test_typing_statements_at_the_prompt(terminal: Terminal) -> None:
-    terminal.wait_for("app/main>")
+    terminal.wait_for(f"app/{terminal.database}>")
     terminal.type("CREATE person:ada SET name = 'Ada';")
     terminal.wait_for("[{ id: person:ada, name: 'Ada' }]")
 
@@ -183,7 +192,7 @@ def test_typing_statements_at_the_prompt(terminal: Terminal) -> None:
     assert "'dropped'\n" not in screen.replace("RETURN 'dropped'", "")
 
     terminal.type(":use other")
-    terminal.wait_for("other/main>")
+    terminal.wait_for(f"other/{terminal.database}>")
     terminal.type(":nonsense")
     terminal.wait_for("unknown command :nonsense")
 
