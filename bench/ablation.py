@@ -681,6 +681,53 @@ def http_async_protocol_no_h11(args: WorkerArgs, n: int) -> float:
     return asyncio.run(main())
 
 
+def http_async_protocol_httptools(args: WorkerArgs, n: int) -> float:
+    """httptools (the llhttp C parser uvicorn uses) reading the responses, fed by an
+    asyncio.Protocol, requests from the floor's head: what adopting it as the parser could
+    reach (issue 16). Needs `pip install httptools`."""
+    import httptools
+
+    head = raw._http_head(args, raw._http_headers(args, _http_token(args)))
+
+    class Parsed(asyncio.Protocol):
+        def __init__(self) -> None:
+            self.parser = httptools.HttpResponseParser(self)
+            self.chunks: list[bytes] = []
+            self.waiter: asyncio.Future[bytes] | None = None
+
+        def data_received(self, data: bytes) -> None:
+            self.parser.feed_data(data)
+
+        def on_body(self, body: bytes) -> None:
+            self.chunks.append(body)
+
+        def on_message_complete(self) -> None:
+            body = b"".join(self.chunks)
+            self.chunks = []
+            if self.waiter is not None:
+                self.waiter.set_result(body)
+
+    async def main() -> float:
+        loop = asyncio.get_running_loop()
+        parts = urlsplit(args.url)
+        transport, protocol = await loop.create_connection(
+            Parsed, parts.hostname or "127.0.0.1", parts.port or 80
+        )
+
+        async def call(i: int) -> Any:
+            body = _query_body(i)
+            waiter = protocol.waiter = loop.create_future()
+            transport.write(head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            return raw.decode(await waiter)
+
+        try:
+            return await _timed_async(call, n)
+        finally:
+            transport.close()
+
+    return asyncio.run(main())
+
+
 def http_async_wire_streams(args: WorkerArgs, n: int) -> float:
     return _http_async_wire(args, n, "streams")
 
@@ -921,6 +968,10 @@ GROUPS: dict[str, tuple[str, int, list[tuple[str, Variant]]]] = {
             ("  + asyncio.timeout per call", http_async_wire_timeout),
             ("  + loop.call_at timer per call", http_async_wire_call_at),
             ("no h11: the floor's parsing fed by an asyncio.Protocol", http_async_protocol_no_h11),
+            (
+                "httptools (llhttp) fed by an asyncio.Protocol, no SDK",
+                http_async_protocol_httptools,
+            ),
             ("ours: AsyncSurreal(http://...).query", http_async_ours),
         ],
     ),
