@@ -231,15 +231,10 @@ def validate(schema: Schema) -> None:
                 " cannot convert its result with `into`"
             )
         seen_default = False
-        names = set()
+        names: set[str] = set()
         for param in method.params:
             pwhere = f"{where}, param {param.name!r}"
-            if not param.name.isidentifier() or keyword.iskeyword(param.name):
-                raise SchemaError(f"{pwhere}, field 'name': not a valid Python identifier")
-            if param.name in names:
-                raise SchemaError(f"{pwhere}, field 'name': duplicated")
-            names.add(param.name)
-            _check_type(schema, f"{pwhere}, field 'type'", param.type)
+            _check_param(schema, pwhere, param, names)
             if param.encode is not None and param.encode not in ENCODERS:
                 raise SchemaError(
                     f"{pwhere}, field 'encode': unknown converter {param.encode!r};"
@@ -258,9 +253,7 @@ def validate(schema: Schema) -> None:
                     raise SchemaError(
                         f"{pwhere}, field 'alias': an optional parameter with one defaults to None"
                     )
-            if param.default is None and seen_default:
-                raise SchemaError(f"{pwhere}, field 'default': required after an optional one")
-            seen_default = seen_default or param.default is not None
+            seen_default = _check_default_order(pwhere, param, seen_default)
         if method.into is not None:
             results = [method.result] if not method.overloads else []
             results += [overload.result for overload in method.overloads]
@@ -300,22 +293,33 @@ def validate_endpoints(schema: Schema) -> None:
                 f" known: {', '.join(sorted(ENDPOINT_REPLIES))}"
             )
         seen_default = False
-        names = set()
+        names: set[str] = set()
         for param in endpoint.params:
             pwhere = f"{where}, param {param.name!r}"
-            if not param.name.isidentifier() or keyword.iskeyword(param.name):
-                raise SchemaError(f"{pwhere}, field 'name': not a valid Python identifier")
-            if param.name in names:
-                raise SchemaError(f"{pwhere}, field 'name': duplicated")
-            names.add(param.name)
-            _check_type(schema, f"{pwhere}, field 'type'", param.type)
+            _check_param(schema, pwhere, param, names)
             if param.encode is not None or param.alias is not None or param.secret:
                 raise SchemaError(
                     f"{pwhere}: an endpoint's parameters take no 'encode', 'alias' or 'secret'"
                 )
-            if param.default is None and seen_default:
-                raise SchemaError(f"{pwhere}, field 'default': required after an optional one")
-            seen_default = seen_default or param.default is not None
+            seen_default = _check_default_order(pwhere, param, seen_default)
+
+
+def _check_param(schema: Schema, where: str, param: Param, names: set[str]) -> None:
+    """What every parameter (of a method or an endpoint) needs: a Python identifier not used
+    by an earlier one of the list (added to `names`), and a known type."""
+    if not param.name.isidentifier() or keyword.iskeyword(param.name):
+        raise SchemaError(f"{where}, field 'name': not a valid Python identifier")
+    if param.name in names:
+        raise SchemaError(f"{where}, field 'name': duplicated")
+    names.add(param.name)
+    _check_type(schema, f"{where}, field 'type'", param.type)
+
+
+def _check_default_order(where: str, param: Param, seen_default: bool) -> bool:
+    """Refuse a required parameter after an optional one; whether one has been seen now."""
+    if param.default is None and seen_default:
+        raise SchemaError(f"{where}, field 'default': required after an optional one")
+    return seen_default or param.default is not None
 
 
 def _check_type(schema: Schema, where: str, name: str) -> None:
