@@ -35,6 +35,7 @@ from surrealdb.errors import (
     SurrealConnectionError,
     SurrealTimeoutError,
 )
+from surrealdb.transports.http_state import session_headers
 from surrealdb.url import ConnectionURL
 
 ERROR_TEXT_LIMIT = 500
@@ -90,15 +91,9 @@ class EndpointTarget:
 
     def headers(self, request: EndpointRequest) -> dict[str, str]:
         """The request's headers: the session's, for an authenticated endpoint."""
-        headers: dict[str, str] = {}
-        if request.authenticated:
-            if self.namespace is not None:
-                headers["Surreal-NS"] = self.namespace
-            if self.database is not None:
-                headers["Surreal-DB"] = self.database
-            if self._token is not None:
-                headers["Authorization"] = f"Bearer {self._token}"
-        return headers
+        if not request.authenticated:
+            return {}
+        return session_headers(self.namespace, self.database, self._token)
 
 
 def http_base(url: ConnectionURL) -> str:

@@ -23,6 +23,21 @@ from surrealdb.protocol import Request
 
 BASE_HEADERS = {"Content-Type": "application/cbor", "Accept": "application/cbor"}
 
+
+def session_headers(
+    namespace: str | None, database: str | None, token: str | None
+) -> dict[str, str]:
+    """The headers the server builds a request's session from: namespace, database, token."""
+    headers: dict[str, str] = {}
+    if namespace is not None:
+        headers["Surreal-NS"] = namespace
+    if database is not None:
+        headers["Surreal-DB"] = database
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    return headers
+
+
 PROTECTED_VARIABLES = frozenset({"access", "auth", "token", "session"})
 """The variables `let` may not set: `PROTECTED_PARAM_NAMES` of the SurrealDB 3.0.2 server
 (surrealdb/core/src/cnf/mod.rs), checked by its `let` (`check_protected_param`, core/src/rpc)."""
@@ -145,14 +160,7 @@ class HttpSessionState:
 
     def headers(self) -> dict[str, str]:
         """The headers that carry this state."""
-        headers = dict(BASE_HEADERS)
-        if self.namespace is not None:
-            headers["Surreal-NS"] = self.namespace
-        if self.database is not None:
-            headers["Surreal-DB"] = self.database
-        if self._token is not None:
-            headers["Authorization"] = f"Bearer {self._token}"
-        return headers
+        return BASE_HEADERS | session_headers(self.namespace, self.database, self._token)
 
     def record(self, request: Request, result: Any) -> None:
         """Keep what a successful request changed: the token of signin, signup, authenticate."""
