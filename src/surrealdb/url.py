@@ -59,7 +59,7 @@ def parse_url(url: object) -> ConnectionURL:
     scheme = text.split("://", 1)[0].lower() if "://" in text else ""
     kind = _KINDS.get(scheme)
     if kind is None:
-        raise UnsupportedEngineError(_without_credentials(text))
+        raise UnsupportedEngineError(without_credentials(text))
     if kind == "embedded":
         return _embedded(text, scheme)
     return _network(text, kind)
@@ -140,7 +140,7 @@ def _check_host(host: str, text: str) -> None:
         ) from None
 
 
-def _without_credentials(text: str) -> str:
+def without_credentials(text: str) -> str:
     """The URL with anything that may be `user:password@` hidden, for error messages.
 
     Everything before the last `@` is hidden: a password may itself contain `/`, `?` or `#`.

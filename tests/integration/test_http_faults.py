@@ -503,7 +503,7 @@ async def test_async_a_redirect_is_refused_naming_its_target() -> None:
                 await db.create("person", {"name": "Ada"})
         assert server.requests == 1
     message = str(caught.value)
-    assert "https://other.example/rpc" in message
+    assert "https://***@other.example/rpc" in message
     assert "secret" not in message and "user" not in message.split("redirected")[1]
 
 

@@ -12,7 +12,6 @@ import ssl as ssl_module
 import threading
 import time
 from typing import TYPE_CHECKING, Any, Literal, Self
-from urllib.parse import urlsplit, urlunsplit
 
 from surrealdb.errors import (
     AuthenticationError,
@@ -44,6 +43,7 @@ from surrealdb.transports.http_wire import (
     http_target,
     uses_httpx,
 )
+from surrealdb.url import without_credentials
 
 if TYPE_CHECKING:
     import httpx
@@ -368,7 +368,7 @@ def parse_http_response(
     if status == 200 and content_type.startswith("application/cbor"):
         return decode_body(content)
     if 300 <= status < 400:
-        target = _without_userinfo(location) if location else "no Location given"
+        target = without_credentials(location) if location else "no Location given"
         raise ServerError(
             f"the server redirected {method}() (HTTP {status}) to {target}: this client does"
             " not follow redirects, so the call was not sent there; connect to that URL"
@@ -385,13 +385,3 @@ def parse_http_response(
     if status in (401, 403):
         raise AuthenticationError(f"the server refused the credentials (HTTP {status}): {text}")
     raise ServerError(f"the server answered HTTP {status}: {text}", code=status)
-
-
-def _without_userinfo(location: str) -> str:
-    """A redirect target as it may be shown: any `user:password@` taken out."""
-    parts = urlsplit(location)
-    if parts.username is None and parts.password is None:
-        return location
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit(parts._replace(netloc=netloc))
