@@ -9,11 +9,8 @@ scripts) or as tables (`--table`, with `rich`). A failed statement makes a piped
 
 from __future__ import annotations
 
-import datetime
-import decimal
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Final, TextIO
@@ -27,7 +24,6 @@ from surrealdb.factory import Surreal
 from surrealdb.url import parse_url
 from surrealdb.values import (
     Datetime,
-    Duration,
     File,
     Geometry,
     OutOfRangeDatetime,
@@ -37,6 +33,7 @@ from surrealdb.values import (
     SurrealSet,
     Table,
     _format_literal,
+    _format_object_key,
     _format_string,
 )
 
@@ -112,18 +109,10 @@ def format_value(value: object, indent: int = 0) -> str:
         items = [inner + format_value(item, indent + 1) for item in value]
         return "[\n" + ",\n".join(items) + "\n" + pad + "]"
     fields = [
-        f"{inner}{_key(key)}: {format_value(item, indent + 1)}" for key, item in value.items()
+        f"{inner}{_format_object_key(key)}: {format_value(item, indent + 1)}"
+        for key, item in value.items()
     ]
     return "{\n" + ",\n".join(fields) + "\n" + pad + "}"
-
-
-def _key(key: object) -> str:
-    text = str(key)
-    return (
-        text
-        if text.replace("_", "a").isalnum() and not text[:1].isdigit()
-        else _format_string(text)
-    )
 
 
 def _format_flat(value: object) -> str:
@@ -142,14 +131,15 @@ def _format_flat(value: object) -> str:
     if isinstance(value, dict):
         if not value:
             return "{}"
-        return "{ " + ", ".join(f"{_key(k)}: {_format_flat(v)}" for k, v in value.items()) + " }"
+        fields = (f"{_format_object_key(k)}: {_format_flat(v)}" for k, v in value.items())
+        return "{ " + ", ".join(fields) + " }"
     if isinstance(value, bytes):
         return f'b"{value.hex().upper()}"'
-    if isinstance(value, Datetime | OutOfRangeDatetime | Duration | Range | uuid.UUID):
-        return _format_literal(value) if not isinstance(value, Range) else str(value)
+    if isinstance(value, Range):
+        return str(value)
     if isinstance(value, File | Geometry):
         return repr(value)
-    return _format_literal(value)
+    return _format_literal(value)  # numbers, datetimes, durations, uuids, decimals
 
 
 def _json_default(value: object) -> object:
@@ -160,9 +150,7 @@ def _json_default(value: object) -> object:
         return value.dt if isinstance(value, Datetime) else str(value)
     if isinstance(value, set | frozenset | SurrealSet):
         return list(value)
-    if isinstance(value, datetime.datetime | decimal.Decimal | uuid.UUID):
-        return str(value)
-    return str(value)
+    return str(value)  # record ids, durations, decimals, uuids... as their text
 
 
 def _to_json(value: object) -> str:
