@@ -638,38 +638,32 @@ def _http_async_wire(args: WorkerArgs, n: int, how: str) -> float:
     return asyncio.run(main())
 
 
-def http_async_protocol_no_h11(args: WorkerArgs, n: int) -> float:
-    """The floor's own parsing (find the head's end and Content-Length, nothing else checked)
-    fed by an asyncio.Protocol, no h11: what replacing h11 could reach."""
+class _ReplyBodies(asyncio.Protocol):
+    """An asyncio.Protocol that hands each whole response body to the call waiting for it."""
+
+    def __init__(self) -> None:
+        self.waiter: asyncio.Future[bytes] | None = None
+
+    def deliver(self, body: bytes) -> None:
+        if self.waiter is not None:
+            self.waiter.set_result(body)
+
+
+def _http_async_fed(args: WorkerArgs, n: int, protocol: Callable[[], _ReplyBodies]) -> float:
+    """The bench's query sent with the floor's request head, its responses read by
+    `protocol`: the cost of a response parser alone, no SDK."""
     head = raw._http_head(args, raw._http_headers(args, _http_token(args)))
-
-    class Minimal(asyncio.Protocol):
-        def __init__(self) -> None:
-            self.buffer = b""
-            self.waiter: asyncio.Future[bytes] | None = None
-
-        def data_received(self, data: bytes) -> None:
-            self.buffer += data
-            end = self.buffer.find(b"\r\n\r\n")
-            if end < 0:
-                return
-            start = self.buffer.lower().index(b"content-length:", 0, end) + 15
-            length = int(self.buffer[start : self.buffer.index(b"\r\n", start)])
-            if len(self.buffer) >= end + 4 + length and self.waiter is not None:
-                body = self.buffer[end + 4 : end + 4 + length]
-                self.buffer = self.buffer[end + 4 + length :]
-                self.waiter.set_result(body)
 
     async def main() -> float:
         loop = asyncio.get_running_loop()
         parts = urlsplit(args.url)
-        transport, protocol = await loop.create_connection(
-            Minimal, parts.hostname or "127.0.0.1", parts.port or 80
+        transport, reader = await loop.create_connection(
+            protocol, parts.hostname or "127.0.0.1", parts.port or 80
         )
 
         async def call(i: int) -> Any:
             body = _query_body(i)
-            waiter = protocol.waiter = loop.create_future()
+            waiter = reader.waiter = loop.create_future()
             transport.write(head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
             return raw.decode(await waiter)
 
@@ -681,19 +675,40 @@ def http_async_protocol_no_h11(args: WorkerArgs, n: int) -> float:
     return asyncio.run(main())
 
 
+def http_async_protocol_no_h11(args: WorkerArgs, n: int) -> float:
+    """The floor's own parsing (find the head's end and Content-Length, nothing else checked)
+    fed by an asyncio.Protocol, no h11: what replacing h11 could reach."""
+
+    class Minimal(_ReplyBodies):
+        def __init__(self) -> None:
+            super().__init__()
+            self.buffer = b""
+
+        def data_received(self, data: bytes) -> None:
+            self.buffer += data
+            end = self.buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            start = self.buffer.lower().index(b"content-length:", 0, end) + 15
+            length = int(self.buffer[start : self.buffer.index(b"\r\n", start)])
+            if len(self.buffer) >= end + 4 + length:
+                body = self.buffer[end + 4 : end + 4 + length]
+                self.buffer = self.buffer[end + 4 + length :]
+                self.deliver(body)
+
+    return _http_async_fed(args, n, Minimal)
+
+
 def http_async_protocol_httptools(args: WorkerArgs, n: int) -> float:
     """httptools (the llhttp C parser uvicorn uses) reading the responses, fed by an
-    asyncio.Protocol, requests from the floor's head: what adopting it as the parser could
-    reach (issue 16). Needs `pip install httptools`."""
+    asyncio.Protocol: what adopting it as the parser could reach (issue 16)."""
     import httptools
 
-    head = raw._http_head(args, raw._http_headers(args, _http_token(args)))
-
-    class Parsed(asyncio.Protocol):
+    class Parsed(_ReplyBodies):
         def __init__(self) -> None:
+            super().__init__()
             self.parser = httptools.HttpResponseParser(self)
             self.chunks: list[bytes] = []
-            self.waiter: asyncio.Future[bytes] | None = None
 
         def data_received(self, data: bytes) -> None:
             self.parser.feed_data(data)
@@ -704,28 +719,9 @@ def http_async_protocol_httptools(args: WorkerArgs, n: int) -> float:
         def on_message_complete(self) -> None:
             body = b"".join(self.chunks)
             self.chunks = []
-            if self.waiter is not None:
-                self.waiter.set_result(body)
+            self.deliver(body)
 
-    async def main() -> float:
-        loop = asyncio.get_running_loop()
-        parts = urlsplit(args.url)
-        transport, protocol = await loop.create_connection(
-            Parsed, parts.hostname or "127.0.0.1", parts.port or 80
-        )
-
-        async def call(i: int) -> Any:
-            body = _query_body(i)
-            waiter = protocol.waiter = loop.create_future()
-            transport.write(head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
-            return raw.decode(await waiter)
-
-        try:
-            return await _timed_async(call, n)
-        finally:
-            transport.close()
-
-    return asyncio.run(main())
+    return _http_async_fed(args, n, Parsed)
 
 
 def http_async_wire_streams(args: WorkerArgs, n: int) -> float:
