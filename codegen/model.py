@@ -57,7 +57,6 @@ REPLIES = frozenset(
         "tokens",
         "uuid",
         "session_id",
-        "records",
         "one_record",
         "record_list",
         "query_last",

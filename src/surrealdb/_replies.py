@@ -40,11 +40,6 @@ def optional(result: Any, request: Request) -> Record | None:
     return result
 
 
-def records(result: Any, request: Request) -> Any:
-    """A list of records for a table, the record (or None) for a RecordID."""
-    return result
-
-
 def one_record(result: Any, request: Request) -> Record:
     """One record, also when the server wraps it in a one-element list."""
     if isinstance(result, list) and len(result) == 1:

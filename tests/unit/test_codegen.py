@@ -233,7 +233,7 @@ VALID_SELECT = """
 doc = "Select records."
 transports = ["ws", "http"]
 result = "Any"
-reply = "records"
+reply = "value"
 params = [
     { name = "what", type = "Resource", encode = "resource", doc = "The table or record." },
 ]
@@ -275,7 +275,7 @@ def test_the_base_of_the_broken_schemas_is_valid(tmp_path: Path) -> None:
             id="unknown-result",
         ),
         pytest.param(
-            'reply = "records"', 'reply = "recordz"', "'reply'", "'recordz'", id="unknown-reply"
+            'reply = "value"', 'reply = "records"', "'reply'", "'records'", id="unknown-reply"
         ),
         pytest.param(
             'encode = "resource"', 'encode = "resourze"', "'encode'", "'resourze'", id="encode"
@@ -400,7 +400,7 @@ def test_an_optional_params_alias_is_keyword_only_in_every_signature() -> None:
 
 
 def test_returning_server_errors_with_into_is_refused(tmp_path: Path) -> None:
-    rpc = VALID_SELECT.replace('reply = "records"', 'reply = "records"\nserver_errors = "return"')
+    rpc = VALID_SELECT.replace('reply = "value"', 'reply = "value"\nserver_errors = "return"')
     rpc = rpc.replace('doc = "Select records."', 'doc = "Select records."\ninto = "records"')
     message = schema_error(tmp_path, rpc)
     assert "'select'" in message and "'server_errors'" in message and "into" in message
@@ -479,7 +479,9 @@ def test_missing_schema_folder_is_a_schema_error(tmp_path: Path) -> None:
 
 
 def test_cli_reports_schema_errors_with_exit_code_2(tmp_path: Path) -> None:
-    bad = write_schema(tmp_path / "bad", VALID_SELECT.replace('"records"', '"recordz"'))
+    bad = write_schema(
+        tmp_path / "bad", VALID_SELECT.replace('reply = "value"', 'reply = "records"')
+    )
     completed = run_codegen("--check", "--schema", str(bad))
     assert completed.returncode == 2
     assert completed.stderr.startswith("schema error: ")

@@ -293,11 +293,12 @@ def test_optional() -> None:
         _replies.optional([{"id": 1}], REQUEST)
 
 
-def test_records_maps_none_to_none() -> None:
-    assert _replies.records(NONE, REQUEST) is None
-    assert _replies.records([{"id": 1}], REQUEST) == [{"id": 1}]
-    assert _replies.records({"id": 1}, REQUEST) == {"id": 1}
-    assert _replies.records([], REQUEST) == []
+def test_record_results_pass_as_they_are() -> None:
+    # select/update/...: a list for a table, the record or None (NONE) for a RecordID
+    assert _replies.value(NONE, REQUEST) is None
+    assert _replies.value([{"id": 1}], REQUEST) == [{"id": 1}]
+    assert _replies.value({"id": 1}, REQUEST) == {"id": 1}
+    assert _replies.value([], REQUEST) == []
 
 
 def test_one_record_unwraps_a_one_element_list() -> None:

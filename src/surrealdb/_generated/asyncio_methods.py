@@ -472,7 +472,7 @@ class AsyncSurrealMethods(ABC):
         if record is not _params.MISSING or what is _params.MISSING:
             what = cast("Resource", _params.aliased("select", "what", what, "record", record))
         request = _requests.select(what)
-        return _into.records(_replies.records(await self._call(request), request), into)
+        return _into.records(_replies.value(await self._call(request), request), into)
 
     @overload
     async def create(
@@ -656,7 +656,7 @@ class AsyncSurrealMethods(ABC):
         if record is not _params.MISSING or what is _params.MISSING:
             what = cast("Resource", _params.aliased("update", "what", what, "record", record))
         request = _requests.update(what, data)
-        return _into.records(_replies.records(await self._call(request), request), into)
+        return _into.records(_replies.value(await self._call(request), request), into)
 
     @overload
     async def upsert(
@@ -720,7 +720,7 @@ class AsyncSurrealMethods(ABC):
         if record is not _params.MISSING or what is _params.MISSING:
             what = cast("Resource", _params.aliased("upsert", "what", what, "record", record))
         request = _requests.upsert(what, data)
-        return _into.records(_replies.records(await self._call(request), request), into)
+        return _into.records(_replies.value(await self._call(request), request), into)
 
     @overload
     async def merge(
@@ -783,7 +783,7 @@ class AsyncSurrealMethods(ABC):
         if record is not _params.MISSING or what is _params.MISSING:
             what = cast("Resource", _params.aliased("merge", "what", what, "record", record))
         request = _requests.merge(what, data)
-        return _into.records(_replies.records(await self._call(request), request), into)
+        return _into.records(_replies.value(await self._call(request), request), into)
 
     @overload
     async def patch(
@@ -831,7 +831,7 @@ class AsyncSurrealMethods(ABC):
                 _params.aliased("patch", "patches", patches, "data", data),
             )
         request = _requests.patch(what, patches, diff)
-        return _replies.records(await self._call(request), request)
+        return _replies.value(await self._call(request), request)
 
     @overload
     async def delete(self, what: RecordID, *, into: None = None) -> Record | None: ...
@@ -876,7 +876,7 @@ class AsyncSurrealMethods(ABC):
         if record is not _params.MISSING or what is _params.MISSING:
             what = cast("Resource", _params.aliased("delete", "what", what, "record", record))
         request = _requests.delete(what)
-        return _into.records(_replies.records(await self._call(request), request), into)
+        return _into.records(_replies.value(await self._call(request), request), into)
 
     @overload
     async def relate(

@@ -466,7 +466,7 @@ class BlockingSurrealMethods(ABC):
         if record is not _params.MISSING or what is _params.MISSING:
             what = cast("Resource", _params.aliased("select", "what", what, "record", record))
         request = _requests.select(what)
-        return _into.records(_replies.records(self._call(request), request), into)
+        return _into.records(_replies.value(self._call(request), request), into)
 
     @overload
     def create(
@@ -650,7 +650,7 @@ class BlockingSurrealMethods(ABC):
         if record is not _params.MISSING or what is _params.MISSING:
             what = cast("Resource", _params.aliased("update", "what", what, "record", record))
         request = _requests.update(what, data)
-        return _into.records(_replies.records(self._call(request), request), into)
+        return _into.records(_replies.value(self._call(request), request), into)
 
     @overload
     def upsert(
@@ -714,7 +714,7 @@ class BlockingSurrealMethods(ABC):
         if record is not _params.MISSING or what is _params.MISSING:
             what = cast("Resource", _params.aliased("upsert", "what", what, "record", record))
         request = _requests.upsert(what, data)
-        return _into.records(_replies.records(self._call(request), request), into)
+        return _into.records(_replies.value(self._call(request), request), into)
 
     @overload
     def merge(
@@ -777,7 +777,7 @@ class BlockingSurrealMethods(ABC):
         if record is not _params.MISSING or what is _params.MISSING:
             what = cast("Resource", _params.aliased("merge", "what", what, "record", record))
         request = _requests.merge(what, data)
-        return _into.records(_replies.records(self._call(request), request), into)
+        return _into.records(_replies.value(self._call(request), request), into)
 
     @overload
     def patch(
@@ -825,7 +825,7 @@ class BlockingSurrealMethods(ABC):
                 _params.aliased("patch", "patches", patches, "data", data),
             )
         request = _requests.patch(what, patches, diff)
-        return _replies.records(self._call(request), request)
+        return _replies.value(self._call(request), request)
 
     @overload
     def delete(self, what: RecordID, *, into: None = None) -> Record | None: ...
@@ -870,7 +870,7 @@ class BlockingSurrealMethods(ABC):
         if record is not _params.MISSING or what is _params.MISSING:
             what = cast("Resource", _params.aliased("delete", "what", what, "record", record))
         request = _requests.delete(what)
-        return _into.records(_replies.records(self._call(request), request), into)
+        return _into.records(_replies.value(self._call(request), request), into)
 
     @overload
     def relate(

@@ -99,7 +99,7 @@ class BlockingSurrealMethods(ABC):
         if record is not _params.MISSING or what is _params.MISSING:
             what = cast("Resource", _params.aliased("select", "what", what, "record", record))
         request = _requests.select(what)
-        return _replies.records(self._call(request), request)
+        return _replies.value(self._call(request), request)
 
     def attach(self, session_id: UUID | None = None) -> UUID:
         """Open an extra server-side session on this connection and return its id.
